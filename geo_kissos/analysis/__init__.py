@@ -1,0 +1,1 @@
+"""Analysis: coverage ratios, accessibility, reach, gaps, scenarios, zonal statistics."""
