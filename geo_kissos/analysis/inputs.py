@@ -1,0 +1,328 @@
+"""Analysis inputs for one year, read from a store or built by hand in a notebook.
+
+:func:`load_inputs` reads the store once; everything else in the package works on the
+in-memory :class:`AnalysisInputs` (so scenarios never touch stored data).
+
+Rules
+-----
+Units of a service in year *Y*
+    The network row of the latest ``update_date`` in *Y*, if its unit is the type's planning
+    unit (beds for residential types, FTE otherwise; :data:`geo_kissos.catalogue.SERVICE_TYPES`);
+    otherwise the registered capacity in that unit, summed over forms; otherwise the service
+    has no units (listed in ``AnalysisInputs.without_units``).
+Services of year *Y*
+    ``valid_from`` on or before 31 December *Y* (or unknown) and ``valid_to`` on or after
+    1 January *Y* (or open).
+Where units are counted (:func:`attribute_units`)
+    A service with only the *field* form and a territorial reach: over its reach, in
+    proportion to target population (:mod:`geo_kissos.analysis.reach`). Any other service:
+    equally over its sites' municipalities (a site without a point still has its
+    municipality); failing that, over its reach.
+Demand points
+    A municipality's point is its representative point (always inside the polygon, unlike a
+    centroid of a crescent-shaped municipality).
+Supply sites
+    A service's units are split equally over its *located* sites (``unlocated`` sites have no
+    point and take no share).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ..catalogue import SERVICE_TYPE_BY_CODE
+from ..crs import STORE_EPSG
+from ._validate import require_columns, require_store_crs
+from .coverage import target_population
+from .errors import AnalysisError
+from .reach import allocate_by_reach
+
+
+class StoreLike(Protocol):
+    """What :func:`load_inputs` needs of a store: ``read(table) -> DataFrame``."""
+
+    def read(self, name: str) -> pd.DataFrame:  # pragma: no cover - protocol
+        """Return a table as a DataFrame (GeoDataFrame in EPSG:5514 for geometry tables)."""
+        ...
+
+
+@dataclass
+class AnalysisInputs:
+    """Everything an analysis of one year needs, in memory.
+
+    Attributes
+    ----------
+    year : int
+    municipalities : geopandas.GeoDataFrame
+        ``municipality_code``, ``name``, ``orp_code``, ``orp_name``, ``region_code``, polygons
+        in EPSG:5514.
+    population : pandas.DataFrame
+        The long ``population`` table.
+    services : pandas.DataFrame
+        One row per service: ``service_id``, ``type_code``, ``name``, ``forms`` (tuple of
+        forms), ``units``, ``unit``, ``units_source`` (``network``/``capacity``).
+    sites : geopandas.GeoDataFrame
+        ``site_id``, ``service_id``, ``municipality_code``, ``location_quality``, points
+        (None when unlocated).
+    reach : pandas.DataFrame
+        ``service_id``, ``municipality_code``.
+    indicators : pandas.DataFrame
+        The long ``indicator_value`` table (may be empty).
+    without_units : list of str
+        Services of the year for which no units could be found.
+    """
+
+    year: int
+    municipalities: gpd.GeoDataFrame
+    population: pd.DataFrame
+    services: pd.DataFrame
+    sites: gpd.GeoDataFrame
+    reach: pd.DataFrame
+    indicators: pd.DataFrame = field(default_factory=pd.DataFrame)
+    without_units: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        require_store_crs(self.municipalities, "municipalities")
+        require_store_crs(self.sites, "sites")
+        require_columns(self.municipalities, ["municipality_code", "orp_code", "region_code"],
+                        "municipalities")
+        require_columns(self.services, ["service_id", "type_code", "units"], "services")
+        require_columns(self.sites, ["site_id", "service_id", "municipality_code"], "sites")
+        require_columns(self.reach, ["service_id", "municipality_code"], "reach")
+        if "forms" not in self.services.columns:
+            self.services = self.services.assign(forms=[()] * len(self.services))
+        if self.services["service_id"].duplicated().any():
+            raise AnalysisError("services: service_id repeats")
+
+    def copy(self) -> AnalysisInputs:
+        """A deep copy (scenarios change copies only)."""
+        return dataclasses.replace(
+            self,
+            municipalities=self.municipalities.copy(),
+            population=self.population.copy(),
+            services=self.services.copy(),
+            sites=self.sites.copy(),
+            reach=self.reach.copy(),
+            indicators=self.indicators.copy(),
+            without_units=list(self.without_units),
+        )
+
+    def type_codes(self) -> list[str]:
+        """Service types present, in legal order."""
+        present = set(self.services["type_code"].astype(str))
+        return [c for c in SERVICE_TYPE_BY_CODE if c in present]
+
+
+# --------------------------------------------------------------------------- from a store
+def _active(service: pd.DataFrame, year: int) -> pd.Series:
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+
+    def as_date(s: pd.Series) -> pd.Series:
+        return pd.to_datetime(s, errors="coerce").dt.date
+
+    vf, vt = as_date(service["valid_from"]), as_date(service["valid_to"])
+    ok_from = vf.isna() | vf.map(lambda d: pd.isna(d) or d <= end)
+    ok_to = vt.isna() | vt.map(lambda d: pd.isna(d) or d >= start)
+    return (ok_from & ok_to).astype(bool)
+
+
+def service_units(
+    service: pd.DataFrame, network: pd.DataFrame, capacity: pd.DataFrame, year: int
+) -> pd.DataFrame:
+    """Units of each service in ``year`` (network first, then capacity; see module rules).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``service_id``, ``units`` (NaN when none found), ``unit``, ``units_source``.
+    """
+    svc = pd.DataFrame(service[["service_id", "type_code"]]).astype(str)
+    svc["unit"] = svc["type_code"].map(lambda c: SERVICE_TYPE_BY_CODE[c].unit
+                                       if c in SERVICE_TYPE_BY_CODE else None)
+    unknown = svc["unit"].isna()
+    if unknown.any():
+        raise AnalysisError(f"service: unknown type_code {svc.loc[unknown, 'type_code'].iloc[0]!r}")
+    net = pd.DataFrame(network)
+    if len(net):
+        net = net[net["year"].astype("Int64") == year].copy()
+        net["service_id"] = net["service_id"].astype(str)
+        net = net.sort_values(["service_id", "update_date"]).groupby("service_id").tail(1)
+        net = net.rename(columns={"units": "net_units", "unit": "net_unit"})
+        svc = svc.merge(net[["service_id", "net_units", "net_unit"]], on="service_id", how="left")
+    else:
+        svc["net_units"], svc["net_unit"] = np.nan, None
+    cap = pd.DataFrame(capacity)
+    if len(cap):
+        cap = cap.assign(service_id=cap["service_id"].astype(str), unit=cap["unit"].astype(str))
+        cap = cap.groupby(["service_id", "unit"], as_index=False)["value"].sum()
+        svc = svc.merge(cap.rename(columns={"value": "cap_units"}), on=["service_id", "unit"],
+                        how="left")
+    else:
+        svc["cap_units"] = np.nan
+    use_net = svc["net_units"].notna() & (svc["net_unit"].astype(object) == svc["unit"])
+    svc["units"] = np.where(use_net, svc["net_units"], svc["cap_units"]).astype(float)
+    svc["units_source"] = np.where(use_net, "network",
+                                   np.where(svc["cap_units"].notna(), "capacity", None))
+    return svc[["service_id", "units", "unit", "units_source"]]
+
+
+def load_inputs(store: StoreLike, year: int) -> AnalysisInputs:
+    """Read the analysis inputs of ``year`` from a store.
+
+    Parameters
+    ----------
+    store : Store
+        Anything with ``read(table_name)`` (``geo_kissos.store.open_store(...)``).
+    year : int
+
+    Returns
+    -------
+    AnalysisInputs
+    """
+    muni = store.read("municipality")
+    if not isinstance(muni, gpd.GeoDataFrame):
+        raise AnalysisError("store: the municipality table has no geometry")
+    service = store.read("service")
+    active = service[_active(service, year)].copy()
+    units = service_units(active, store.read("network"), store.read("capacity"), year)
+    forms = store.read("service_form")
+    form_map = (
+        forms.assign(service_id=forms["service_id"].astype(str)).groupby("service_id")["form"]
+        .agg(lambda s: tuple(sorted(map(str, s))))
+    )
+    svc = pd.DataFrame(active[["service_id", "type_code", "name"]]).copy()
+    svc["service_id"] = svc["service_id"].astype(str)
+    svc["type_code"] = svc["type_code"].astype(str)
+    svc = svc.merge(units, on="service_id", how="left")
+    svc["forms"] = svc["service_id"].map(form_map).map(lambda f: f if isinstance(f, tuple) else ())
+    without = svc.loc[svc["units"].isna(), "service_id"].tolist()
+    if without:
+        warnings.warn(f"{len(without)} service(s) of {year} without units are left out: "
+                      f"{', '.join(without[:5])}", stacklevel=2)
+    svc = svc[svc["units"].notna()].reset_index(drop=True)
+    site = store.read("site")
+    if not isinstance(site, gpd.GeoDataFrame):
+        site = gpd.GeoDataFrame(site, geometry=[None] * len(site), crs=STORE_EPSG)
+    site = site[site["service_id"].astype(str).isin(svc["service_id"])].copy()
+    site["service_id"] = site["service_id"].astype(str)
+    site["municipality_code"] = site["municipality_code"].astype("string")
+    reach = store.read("reach")
+    reach = pd.DataFrame(reach[["service_id", "municipality_code"]]).astype(str)
+    reach = reach[reach["service_id"].isin(svc["service_id"])].reset_index(drop=True)
+    try:
+        indicators = store.read("indicator_value")
+    except Exception:
+        indicators = pd.DataFrame(columns=["municipality_code", "year", "code", "value"])
+    muni = muni.copy()
+    muni["municipality_code"] = muni["municipality_code"].astype(str)
+    return AnalysisInputs(
+        year=year,
+        municipalities=muni,
+        population=store.read("population"),
+        services=svc,
+        sites=site.reset_index(drop=True),
+        reach=reach,
+        indicators=indicators,
+        without_units=without,
+    )
+
+
+# --------------------------------------------------------------------------- derived tables
+def base_population(inputs: AnalysisInputs, type_codes: Iterable[str] | None = None) -> pd.DataFrame:
+    """Target population per municipality × type for the inputs' year."""
+    codes = inputs.type_codes() if type_codes is None else list(type_codes)
+    return target_population(inputs.population, inputs.year, codes)
+
+
+def _is_field_only(forms: object) -> bool:
+    return isinstance(forms, tuple) and len(forms) > 0 and set(forms) == {"field"}
+
+
+def attribute_units(inputs: AnalysisInputs, base: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Units of every service attributed to municipalities (see the module rules).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``service_id``, ``type_code``, ``municipality_code``, ``units``, ``how``
+        (``reach`` or ``sites``). Services that can be placed nowhere are left out with a
+        warning.
+    """
+    svc = inputs.services
+    if base is None:
+        base = base_population(inputs)
+    has_reach = svc["service_id"].isin(inputs.reach["service_id"].astype(str))
+    sites = pd.DataFrame(inputs.sites[["service_id", "municipality_code"]]).dropna()
+    has_site = svc["service_id"].isin(sites["service_id"])
+    by_reach = has_reach & (svc["forms"].map(_is_field_only) | ~has_site)
+    by_sites = ~by_reach & has_site
+    nowhere = ~by_reach & ~by_sites
+    if nowhere.any():
+        warnings.warn(f"{int(nowhere.sum())} service(s) have neither site nor reach and are left "
+                      f"out: {', '.join(svc.loc[nowhere, 'service_id'].head(5))}", stacklevel=2)
+    r = allocate_by_reach(inputs.reach, svc.loc[by_reach], base)
+    r = r.drop(columns="share").assign(how="reach")
+    s = svc.loc[by_sites, ["service_id", "type_code", "units"]].merge(sites, on="service_id")
+    s["units"] = s["units"] / s.groupby("service_id")["service_id"].transform("size")
+    s = s.assign(how="sites")
+    out = pd.concat([r, s[r.columns]], ignore_index=True)
+    out["municipality_code"] = out["municipality_code"].astype(str)
+    return out
+
+
+def demand_points(inputs: AnalysisInputs, type_code: str,
+                  base: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
+    """Municipality points (representative points) with the type's target population.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Indexed by ``municipality_code``: ``demand``, ``orp_code``, ``region_code``, points.
+    """
+    if base is None:
+        base = target_population(inputs.population, inputs.year, [type_code])
+    b = base[base["type_code"].astype(str) == str(type_code)]
+    pop = pd.Series(b["target_population"].to_numpy(float),
+                    index=b["municipality_code"].astype(str).to_numpy())
+    m = inputs.municipalities
+    pts = gpd.GeoDataFrame(
+        {
+            "demand": m["municipality_code"].astype(str).map(pop).fillna(0.0).to_numpy(),
+            "orp_code": m["orp_code"].astype(str).to_numpy(),
+            "region_code": m["region_code"].astype(str).to_numpy(),
+        },
+        geometry=m.geometry.representative_point().to_numpy(),
+        crs=m.crs,
+        index=pd.Index(m["municipality_code"].astype(str).to_numpy(), name="municipality_code"),
+    )
+    return pts
+
+
+def supply_sites(inputs: AnalysisInputs, type_code: str) -> gpd.GeoDataFrame:
+    """Located sites of a type with their share of the service's units.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Indexed by ``site_id``: ``service_id``, ``supply`` (units), ``municipality_code``.
+    """
+    svc = inputs.services[inputs.services["type_code"].astype(str) == str(type_code)]
+    sites = inputs.sites[inputs.sites["service_id"].isin(svc["service_id"])]
+    sites = sites[sites.geometry.notna() & ~sites.geometry.is_empty]
+    s = sites.merge(svc[["service_id", "units"]], on="service_id")
+    s["supply"] = s["units"] / s.groupby("service_id")["service_id"].transform("size")
+    out = gpd.GeoDataFrame(
+        s[["site_id", "service_id", "municipality_code", "supply"]],
+        geometry=s.geometry.to_numpy(), crs=inputs.sites.crs,
+    )
+    out["site_id"] = out["site_id"].astype(str)
+    return out.set_index("site_id")

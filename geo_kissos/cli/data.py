@@ -1,0 +1,67 @@
+"""``geo-kissos setup``, ``geo-kissos demo`` and ``geo-kissos store``: whole data folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..bootstrap import load_data_dir
+from ..config import data_dir
+from ..demo import build_demo
+from ..schema import TABLES
+from .options import open_cli_store, store_option
+
+
+@click.command("setup")
+@click.option("--data-dir", "folder", type=click.Path(path_type=Path), default=None,
+              help="Data folder (default GEO_KISSOS_DATA_DIR, ../shared/data or var/demo-data).")
+@store_option
+def setup(folder: Path | None, store_url: str) -> None:
+    """Load a data folder into the store; builds the synthetic demo folder if there is none."""
+    folder = folder or data_dir()
+    if not (folder / "boundaries").is_dir():
+        click.echo(f"{folder}: no data here, writing the synthetic demo data set")
+        build_demo(folder)
+    with open_cli_store(store_url) as store:
+        for res in load_data_dir(store, folder):
+            click.echo(res.summary())
+        click.echo(f"store {store.url} ready")
+
+
+@click.group("demo")
+def demo() -> None:
+    """Synthetic demo data (official formats, synthetic content)."""
+
+
+@demo.command("build")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--municipalities", default=400, show_default=True)
+@click.option("--seed", default=71, show_default=True)
+def build(folder: Path, municipalities: int, seed: int) -> None:
+    """Write the demo input files into FOLDER."""
+    for kind, path in build_demo(folder, municipalities, seed).items():
+        click.echo(f"{kind}: {path}")
+
+
+@click.group("store")
+def store_group() -> None:
+    """Inspect the store."""
+
+
+@store_group.command("info")
+@store_option
+def info(store_url: str) -> None:
+    """Row counts per table and the data date."""
+    with open_cli_store(store_url) as store:
+        click.echo(f"store: {store.url}")
+        for name in TABLES:
+            click.echo(f"  {name:16s} {store.count(name):>8d}")
+        click.echo(f"data date: {store.data_date()}")
+
+
+def register(main: click.Group) -> None:
+    """Add the commands to ``main``."""
+    main.add_command(setup)
+    main.add_command(demo)
+    main.add_command(store_group)

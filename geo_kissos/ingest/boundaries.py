@@ -1,0 +1,309 @@
+"""Import of municipality boundaries; ORP and region geometries are dissolved from them.
+
+Reads GeoPackage, GeoJSON or Shapefile (anything pyogrio opens) in any declared CRS, reprojects
+to EPSG:5514 and validates before writing anything: codes, ORP membership, geometry validity
+(repaired with ``make_valid`` and reported), overlaps and gaps between neighbours (reported with
+the codes involved). Writing is one transaction; loading the same file twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from ..crs import STORE_EPSG, to_store_crs
+from ..errors import InputError, Problem
+from ..store import Store
+from .common import ImportResult, Problems, sha256_file
+
+KIND = "boundaries"
+
+#: Field names seen in official downloads, tried in order when no manifest maps them.
+FIELD_ALIASES: dict[str, tuple[str, ...]] = {
+    "municipality_code": ("municipality_code", "KOD_OBEC", "KOD", "OBEC_KOD", "kod_obec", "kod"),
+    "name": ("name", "NAZ_OBEC", "NAZEV", "NAZEV_OBEC", "naz_obec", "nazev"),
+    "orp_code": ("orp_code", "KOD_ORP", "ORP_KOD", "KOD_ORP_CSU", "kod_orp"),
+    "orp_name": ("orp_name", "NAZ_ORP", "ORP_NAZEV", "NAZEV_ORP", "naz_orp"),
+    "district_code": ("district_code", "KOD_OKRES", "OKRES_KOD", "KOD_LAU1", "kod_okres"),
+    "district_name": ("district_name", "NAZ_OKRES", "OKRES_NAZEV", "NAZ_LAU1", "naz_okres"),
+    "region_code": ("region_code", "KOD_KRAJ", "VUSC_KOD", "KOD_CZNUTS3", "KOD_VUSC", "kod_kraj"),
+    "region_name": ("region_name", "NAZ_KRAJ", "VUSC_NAZEV", "NAZ_CZNUTS3", "naz_kraj"),
+}
+REQUIRED = ("municipality_code", "name", "orp_code", "region_code")
+
+#: Overlaps and gaps smaller than this (m²) are digitising noise, not reported.
+AREA_TOLERANCE_M2 = 1.0
+
+
+@dataclass(frozen=True)
+class BoundarySource:
+    """A manifest in ``boundaries/``: where an official file comes from and how to read it."""
+
+    id: str
+    title: str
+    url: str
+    licence: str
+    sha256: str
+    layer: str | None
+    fields: Mapping[str, str]
+    path: Path | None = None
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> BoundarySource:
+        """Read a manifest file."""
+        path = Path(path)
+        with open(path, "rb") as f:
+            d = tomllib.load(f)
+        try:
+            return cls(
+                id=d["id"],
+                title=d["title"],
+                url=d["url"],
+                licence=d["licence"],
+                sha256=d.get("sha256", ""),
+                layer=d.get("layer") or None,
+                fields=d.get("fields", {}),
+                path=path,
+            )
+        except KeyError as exc:
+            raise InputError([Problem(str(path), "", exc.args[0], "required key missing")]) from None
+
+
+def _pick_layer(path: Path, layer: str | None) -> str | None:
+    layers = pyogrio.list_layers(path)
+    if layer is not None:
+        if layer not in {str(n) for n, _ in layers}:
+            names = ", ".join(str(n) for n, _ in layers)
+            raise InputError([Problem(path.name, "", "layer", f"no layer '{layer}' (has: {names})")])
+        return layer
+    polys = [str(n) for n, t in layers if t and "Polygon" in str(t)]
+    if len(layers) > 1 and len(polys) != 1:
+        names = ", ".join(str(n) for n, _ in layers)
+        raise InputError(
+            [Problem(path.name, "", "layer", f"several layers ({names}); choose one with --layer")]
+        )
+    return polys[0] if polys else None
+
+
+def _map_fields(gdf: gpd.GeoDataFrame, fields: Mapping[str, str], source: str) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for target, aliases in FIELD_ALIASES.items():
+        if target in fields:
+            if fields[target] not in gdf.columns:
+                msg = f"the manifest maps it to '{fields[target]}', which the file lacks"
+                raise InputError([Problem(source, "", target, msg)])
+            mapping[target] = fields[target]
+            continue
+        found = next((a for a in aliases if a in gdf.columns), None)
+        if found:
+            mapping[target] = found
+    missing = [t for t in REQUIRED if t not in mapping]
+    if missing:
+        have = ", ".join(c for c in gdf.columns if c != "geometry")
+        msg = f"no column for {', '.join(missing)} (file has: {have}); map it in a manifest"
+        raise InputError([Problem(source, "", missing[0], msg)])
+    return mapping
+
+
+def _text(v: Any) -> str | None:
+    if v is None or (isinstance(v, float) and np.isnan(v)) or pd.isna(v):
+        return None
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    s = str(v).strip()
+    return s or None
+
+
+def read_boundaries(
+    path: str | Path,
+    source: BoundarySource | None = None,
+    layer: str | None = None,
+    region: str | None = None,
+    collect_all: bool = False,
+    repair: bool = True,
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Read and validate a boundary file; return municipalities (schema columns) and warnings.
+
+    Parameters
+    ----------
+    path : str or Path
+        GeoPackage, GeoJSON, Shapefile, ...
+    source : BoundarySource, optional
+        Manifest with the field mapping and layer.
+    layer : str, optional
+        Layer to read (overrides the manifest).
+    region : str, optional
+        Keep only municipalities of this region code (e.g. ``CZ071``).
+    collect_all : bool
+        Report every problem instead of stopping at the first.
+    repair : bool
+        Repair invalid polygons with ``make_valid`` (reported as warnings); ``False`` refuses them.
+
+    Raises
+    ------
+    InputError
+        Bad codes, duplicates, missing ORP, empty or non-polygonal geometry.
+    CRSError
+        The file declares no CRS.
+    """
+    path = Path(path)
+    name = path.name
+    if not path.exists():
+        raise InputError([Problem(str(path), "", "", "file not found")])
+    try:
+        lyr = _pick_layer(path, layer or (source.layer if source else None))
+        raw = gpd.read_file(path, layer=lyr, engine="pyogrio")
+    except pyogrio.errors.DataSourceError as exc:
+        raise InputError([Problem(name, "", "", f"cannot read as a vector file: {exc}")]) from None
+    raw = to_store_crs(raw, name)
+    mapping = _map_fields(raw, source.fields if source else {}, name)
+    probs = Problems(name, collect_all)
+    if region is not None:
+        reg = raw[mapping["region_code"]].map(_text)
+        raw = raw.loc[reg == region]
+        if raw.empty:
+            probs.add("", mapping["region_code"], f"no municipality of region '{region}'")
+    warnings: list[str] = []
+    rows: list[dict[str, Any]] = []
+    seen: dict[str, str] = {}
+    for i, (_, feat) in enumerate(raw.iterrows(), start=1):
+        code = _text(feat[mapping["municipality_code"]])
+        label = f"feature {i}" + (f" ({mapping['municipality_code']}={code})" if code else "")
+        if code is None or not (len(code) == 6 and code.isdigit()):
+            probs.add(label, mapping["municipality_code"], f"'{code}' is not a 6-digit code")
+            continue
+        if code in seen:
+            probs.add(label, mapping["municipality_code"], f"code {code} repeats {seen[code]}")
+            continue
+        seen[code] = f"feature {i}"
+        orp = _text(feat[mapping["orp_code"]])
+        if orp is None:
+            probs.add(label, mapping["orp_code"], f"municipality {code} has no ORP")
+            continue
+        geom = feat.geometry
+        if not isinstance(geom, shapely.Geometry) or geom.is_empty:
+            probs.add(label, "geometry", "no geometry")
+            continue
+        if not geom.is_valid:
+            reason = shapely.is_valid_reason(geom)
+            if not repair:
+                probs.add(label, "geometry", f"invalid geometry: {reason}")
+                continue
+            geom = shapely.make_valid(geom)
+            warnings.append(f"{label}: invalid geometry repaired with make_valid ({reason})")
+        polys = [g for g in shapely.get_parts(geom) if g.geom_type == "Polygon"]
+        if not polys:
+            probs.add(label, "geometry", f"{geom.geom_type} is not a polygon")
+            continue
+        row = {k: _text(feat[c]) for k, c in mapping.items()}
+        row["municipality_code"], row["orp_code"] = code, orp
+        row["geom"] = shapely.MultiPolygon(polys)
+        rows.append(row)
+    probs.raise_if_any()
+    gdf = gpd.GeoDataFrame(rows, geometry="geom", crs=STORE_EPSG)
+    warnings += topology_warnings(gdf)
+    return gdf, warnings
+
+
+def topology_warnings(gdf: gpd.GeoDataFrame, tolerance: float = AREA_TOLERANCE_M2) -> list[str]:
+    """Overlaps between municipalities and gaps between neighbours, with the codes involved.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Municipalities in EPSG:5514 with ``municipality_code``.
+    tolerance : float
+        Smallest overlap or gap area reported, in m².
+    """
+    out: list[str] = []
+    geoms = gdf.geometry.values
+    codes = gdf["municipality_code"].to_numpy()
+    left, right = gdf.sindex.query(geoms, predicate="intersects")
+    pairs = left < right
+    left, right = left[pairs], right[pairs]
+    if len(left):
+        inter = shapely.intersection(geoms[left], geoms[right])
+        area = shapely.area(inter)
+        for a, b, ar in zip(left[area > tolerance], right[area > tolerance], area[area > tolerance], strict=True):
+            out.append(f"municipalities {codes[a]} and {codes[b]} overlap by {ar:,.0f} m²")
+    union = shapely.union_all(geoms)
+    holes = [shapely.Polygon(r) for p in shapely.get_parts(union) for r in p.interiors]
+    for hole in holes:
+        if hole.area <= tolerance:
+            continue
+        near = gdf.sindex.query(hole.buffer(1.0), predicate="intersects")
+        around = ", ".join(sorted(codes[near]))
+        out.append(f"gap of {hole.area:,.0f} m² between municipalities {around}")
+    return out
+
+
+def dissolve_territory(mun: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """ORP and region geometries dissolved from municipalities (schema columns of orp, region)."""
+
+    def multi(g: shapely.Geometry) -> shapely.MultiPolygon:
+        parts = [p for p in shapely.get_parts(g) if p.geom_type == "Polygon"]
+        return shapely.MultiPolygon(parts)
+
+    mun = mun.copy()
+    mun["orp_name"] = mun["orp_name"].fillna(mun["orp_code"])
+    mun["region_name"] = mun["region_name"].fillna(mun["region_code"])
+    orp = mun.dissolve(by="orp_code", aggfunc={"orp_name": "first", "region_code": "first"})
+    orp = orp.reset_index().rename(columns={"orp_name": "name"})
+    orp["geom"] = [multi(g) for g in orp.geometry]
+    reg = mun.dissolve(by="region_code", aggfunc={"region_name": "first"})
+    reg = reg.reset_index().rename(columns={"region_name": "name"})
+    reg["geom"] = [multi(g) for g in reg.geometry]
+    return orp, reg
+
+
+def load_boundaries(
+    store: Store,
+    path: str | Path,
+    source: BoundarySource | None = None,
+    layer: str | None = None,
+    region: str | None = None,
+    data_date: pd.Timestamp | None = None,
+    collect_all: bool = False,
+    repair: bool = True,
+) -> ImportResult:
+    """Validate a boundary file and store it in one transaction.
+
+    Municipalities are upserted by code; ORP and region geometries are dissolved again from all
+    stored municipalities. A file already imported (same SHA-256) is skipped.
+
+    Returns
+    -------
+    ImportResult
+        Counts written and warnings (repairs, overlaps, gaps).
+    """
+    path = Path(path)
+    checksum = sha256_file(path) if path.exists() else ""
+    if source and source.sha256 and checksum and source.sha256 != checksum:
+        raise InputError(
+            [Problem(path.name, "", "sha256", f"checksum {checksum} differs from the manifest's {source.sha256}")]
+        )
+    result = ImportResult(KIND, path.name, checksum)
+    if checksum and store.already_imported(KIND, checksum):
+        result.skipped = True
+        return result
+    mun, warnings = read_boundaries(path, source, layer, region, collect_all, repair)
+    result.warnings = warnings
+    with store.transaction() as w:
+        result.counts["municipality"] = w.upsert("municipality", mun)
+        orp, reg = dissolve_territory(w.read("municipality"))
+        w.delete("orp")
+        result.counts["orp"] = w.upsert("orp", orp)
+        w.delete("region")
+        result.counts["region"] = w.upsert("region", reg)
+        note = f"{len(warnings)} warning(s)" if warnings else None
+        w.log_import(KIND, str(path), checksum, len(mun), len(mun), data_date, note)
+    return result

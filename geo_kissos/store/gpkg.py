@@ -1,0 +1,165 @@
+"""The embedded store: one GeoPackage file, written and read with pyogrio. No server.
+
+Each table is a layer (aspatial tables are GeoPackage attribute tables). A transaction works on
+in-memory frames and, on commit, writes a complete new file beside the old one and renames it
+over the old one (``os.replace`` is atomic on POSIX): a failed import leaves the file as it was,
+readers never see half a write. An empty table is simply an absent layer.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyogrio
+
+from .. import catalogue
+from ..errors import StoreError
+from ..schema import TABLES
+from . import frames
+from .base import Store, Writer
+
+#: Version of the GeoPackage layout, kept in the ``gk_meta`` layer.
+SCHEMA_VERSION = 1
+_META = "gk_meta"
+_OGR_GEOMETRY = {"MULTIPOLYGON": "MultiPolygon", "POINT": "Point"}
+
+
+class _GpkgWriter(Writer):
+    def __init__(self, store: GpkgStore):
+        self._store = store
+        self._tables: dict[str, pd.DataFrame] = {}
+
+    def read(self, table: str, where: dict[str, Any] | None = None) -> pd.DataFrame:
+        if table not in self._tables:
+            self._tables[table] = self._store.read(table)
+        return frames.select(self._tables[table], where)
+
+    def upsert(self, table: str, df: pd.DataFrame) -> int:
+        new = frames.coerce(table, df)
+        frames.check_unique_key(table, new)
+        if new.empty:
+            return 0
+        key = list(frames.spec(table).key)
+        old = self.read(table)
+        keep = ~pd.MultiIndex.from_frame(old[key]).isin(pd.MultiIndex.from_frame(new[key]))
+        merged = pd.concat([old.loc[keep], new], ignore_index=True) if len(old) else new
+        self._tables[table] = frames.coerce(table, merged)
+        return len(new)
+
+    def delete(self, table: str, where: dict[str, Any] | None = None) -> int:
+        old = self.read(table)
+        gone = frames.select(old, where)
+        if where is None:
+            self._tables[table] = old.iloc[0:0]
+            return len(old)
+        if gone.empty:
+            return 0
+        key = list(frames.spec(table).key)
+        keep = ~pd.MultiIndex.from_frame(old[key]).isin(pd.MultiIndex.from_frame(gone[key]))
+        self._tables[table] = old.loc[keep].reset_index(drop=True)
+        return len(gone)
+
+
+class GpkgStore(Store):
+    """Store in a GeoPackage file (created, with the reference catalogues, when missing).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.gpkg`` file.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]):
+        self.path = Path(path).expanduser().resolve()
+        self.url = str(self.path)
+        self._lock = threading.RLock()
+        self._cache: dict[str, pd.DataFrame] = {}
+        self._stamp: tuple[int, int] | None = None
+        if not self.path.exists():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._write_all(
+                {
+                    "service_type": catalogue.service_types_frame(),
+                    "indicator_def": catalogue.indicators_frame(),
+                }
+            )
+        self._check_version()
+
+    # -- reading -----------------------------------------------------------------------------
+    def _layers(self) -> dict[str, Any]:
+        return {name: kind for name, kind in pyogrio.list_layers(self.path)}
+
+    def _refresh(self) -> None:
+        st = self.path.stat()
+        stamp = (st.st_mtime_ns, st.st_ino)
+        if stamp != self._stamp:
+            self._cache.clear()
+            self._stamp = stamp
+
+    def _check_version(self) -> None:
+        if _META not in self._layers():
+            raise StoreError(f"{self.path}: not a geo-kissos GeoPackage (no '{_META}' layer)")
+        meta = pyogrio.read_dataframe(self.path, layer=_META, read_geometry=False)
+        version = int(meta.loc[meta["key"] == "schema_version", "value"].iloc[0])
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: written by a newer geo-kissos (layout {version} > {SCHEMA_VERSION})"
+            )
+
+    def read(self, table: str, where: dict[str, Any] | None = None) -> pd.DataFrame:
+        frames.spec(table)
+        with self._lock:
+            self._refresh()
+            if table not in self._cache:
+                if table in self._layers():
+                    has_geom = TABLES[table].geometry_type is not None
+                    raw = pyogrio.read_dataframe(self.path, layer=table, read_geometry=has_geom)
+                    if has_geom:
+                        raw = raw.rename_geometry("geom")
+                    self._cache[table] = frames.coerce(table, raw)
+                else:
+                    self._cache[table] = frames.empty(table)
+            df = self._cache[table]
+        return frames.select(df, where).copy()
+
+    # -- writing -----------------------------------------------------------------------------
+    def _write_all(self, tables: dict[str, pd.DataFrame]) -> None:
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}-", suffix=".gpkg", dir=self.path.parent)
+        os.close(fd)
+        os.unlink(tmp)
+        try:
+            meta = pd.DataFrame({"key": ["schema_version"], "value": [str(SCHEMA_VERSION)]})
+            pyogrio.write_dataframe(meta, tmp, layer=_META, driver="GPKG")
+            for name in TABLES:
+                df = tables.get(name)
+                if df is None or df.empty:
+                    continue
+                df = frames.coerce(name, df)
+                spec = TABLES[name]
+                if spec.geometry_type is None:
+                    pyogrio.write_dataframe(df, tmp, layer=name, driver="GPKG")
+                else:
+                    gtype = _OGR_GEOMETRY[spec.geometry_type]
+                    pyogrio.write_dataframe(df, tmp, layer=name, driver="GPKG", geometry_type=gtype)
+            os.replace(tmp, self.path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Writer]:
+        with self._lock:
+            writer = _GpkgWriter(self)
+            yield writer
+            if writer._tables:
+                current = {name: self.read(name) for name in TABLES}
+                current.update(writer._tables)
+                self._write_all(current)
+                self._stamp = None

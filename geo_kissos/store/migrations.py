@@ -1,0 +1,60 @@
+"""Migrations of the PostGIS schema.
+
+Each migration is a numbered step applied once, in order, inside one transaction, and recorded in
+``schema_migrations``. Add a step at the end of :data:`MIGRATIONS`; never edit an applied one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Connection, text
+
+from .. import catalogue
+from ..schema import metadata
+
+
+def _v1_initial(conn: Connection) -> None:
+    """All tables of :mod:`geo_kissos.schema` and the reference catalogues."""
+    metadata.create_all(conn)
+    st = metadata.tables["service_type"]
+    conn.execute(st.insert(), catalogue.service_types_frame().to_dict("records"))
+    ind = metadata.tables["indicator_def"]
+    conn.execute(ind.insert(), catalogue.indicators_frame().to_dict("records"))
+
+
+MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
+    (1, "initial schema and catalogues", _v1_initial),
+]
+
+
+def migrate(conn: Connection) -> list[int]:
+    """Apply pending migrations on ``conn`` (inside the caller's transaction).
+
+    Returns
+    -------
+    list of int
+        The versions applied now (empty when the schema is current).
+    """
+    conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+    conn.execute(
+        text(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version integer PRIMARY KEY, description text NOT NULL,"
+            " applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+    )
+    # Serialise concurrent migrators (two app workers starting at once).
+    conn.execute(text("SELECT pg_advisory_xact_lock(54145)"))
+    done = {r[0] for r in conn.execute(text("SELECT version FROM schema_migrations"))}
+    applied = []
+    for version, description, step in MIGRATIONS:
+        if version in done:
+            continue
+        step(conn)
+        conn.execute(
+            text("INSERT INTO schema_migrations (version, description) VALUES (:v, :d)"),
+            {"v": version, "d": description},
+        )
+        applied.append(version)
+    return applied

@@ -1,0 +1,136 @@
+"""The PostGIS store (selected by ``GEO_KISSOS_DATABASE_URL``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+from geoalchemy2.shape import from_shape
+from sqlalchemy import Connection, Engine, create_engine, delete, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import make_url
+
+from ..crs import STORE_EPSG
+from ..errors import StoreError
+from ..schema import TABLES, metadata
+from . import frames
+from .base import Store, Writer
+from .migrations import migrate
+
+_BATCH = 2000
+
+
+def _where(table: Any, where: dict[str, Any] | None) -> list[Any]:
+    clauses = []
+    for col, val in (where or {}).items():
+        if col not in table.c:
+            raise StoreError(f"cannot filter on unknown column '{col}'")
+        if isinstance(val, (list, tuple, set, frozenset)):
+            clauses.append(table.c[col].in_(list(val)))
+        else:
+            clauses.append(table.c[col] == val)
+    return clauses
+
+
+def _read(conn: Connection, name: str, where: dict[str, Any] | None) -> pd.DataFrame:
+    table = metadata.tables[name]
+    stmt = select(table).where(*_where(table, where))
+    if TABLES[name].geometry_type is None:
+        df = pd.read_sql(stmt, conn)
+    else:
+        cols = [c for c in table.c if c.name != "geom"]
+        stmt = select(*cols, table.c.geom.ST_AsBinary().label("geom")).where(*_where(table, where))
+        df = pd.read_sql(stmt, conn)
+        geom = gpd.GeoSeries.from_wkb(df["geom"].map(lambda b: bytes(b) if b is not None else None))
+        df = gpd.GeoDataFrame(df.drop(columns="geom"), geometry=geom.set_crs(STORE_EPSG))
+        df = df.rename_geometry("geom")
+    return frames.coerce(name, df)
+
+
+def _records(name: str, df: pd.DataFrame) -> list[dict[str, Any]]:
+    spec = TABLES[name]
+    out = []
+    plain = pd.DataFrame(df.drop(columns="geom") if spec.geometry_type else df)
+    for col, dtype in spec.columns.items():
+        if dtype == "date":
+            plain[col] = [v.date() if pd.notna(v) else None for v in plain[col]]
+        elif dtype.startswith("datetime"):
+            plain[col] = [v.to_pydatetime() if pd.notna(v) else None for v in plain[col]]
+    plain = plain.astype(object).where(plain.notna(), None)
+    out = plain.to_dict("records")
+    if spec.geometry_type:
+        for rec, g in zip(out, df.geometry, strict=True):
+            rec["geom"] = from_shape(g, srid=STORE_EPSG) if g is not None and not g.is_empty else None
+    return out
+
+
+class _PgWriter(Writer):
+    def __init__(self, conn: Connection):
+        self._conn = conn
+
+    def read(self, table: str, where: dict[str, Any] | None = None) -> pd.DataFrame:
+        frames.spec(table)
+        return _read(self._conn, table, where)
+
+    def upsert(self, table: str, df: pd.DataFrame) -> int:
+        new = frames.coerce(table, df)
+        frames.check_unique_key(table, new)
+        if new.empty:
+            return 0
+        t = metadata.tables[table]
+        key = list(frames.spec(table).key)
+        stmt = insert(t)
+        rest = {c.name: stmt.excluded[c.name] for c in t.c if c.name not in key}
+        stmt = (
+            stmt.on_conflict_do_update(index_elements=key, set_=rest)
+            if rest
+            else stmt.on_conflict_do_nothing(index_elements=key)
+        )
+        recs = _records(table, new)
+        for i in range(0, len(recs), _BATCH):
+            self._conn.execute(stmt, recs[i : i + _BATCH])
+        return len(new)
+
+    def delete(self, table: str, where: dict[str, Any] | None = None) -> int:
+        frames.spec(table)
+        t = metadata.tables[table]
+        return self._conn.execute(delete(t).where(*_where(t, where))).rowcount
+
+
+class PostgisStore(Store):
+    """Store in a PostgreSQL/PostGIS database; the schema is migrated on open.
+
+    Parameters
+    ----------
+    url : str
+        SQLAlchemy URL, e.g. ``postgresql+psycopg://user@127.0.0.1:5432/gis``
+        (``postgresql://`` is taken as psycopg 3).
+    """
+
+    def __init__(self, url: str, engine: Engine | None = None):
+        u = make_url(url)
+        if u.drivername in ("postgresql", "postgres", "postgis"):
+            u = u.set(drivername="postgresql+psycopg")
+        self.url = u.render_as_string(hide_password=True)
+        self.engine = engine or create_engine(u, pool_pre_ping=True)
+        try:
+            with self.engine.begin() as conn:
+                migrate(conn)
+        except Exception as exc:  # connection refused, no PostGIS, no rights
+            raise StoreError(f"cannot open the PostGIS store {self.url}: {exc}") from exc
+
+    def read(self, table: str, where: dict[str, Any] | None = None) -> pd.DataFrame:
+        frames.spec(table)
+        with self.engine.connect() as conn:
+            return _read(conn, table, where)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Writer]:
+        with self.engine.begin() as conn:
+            yield _PgWriter(conn)
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,161 @@
+"""Shared fixtures: real stores (GeoPackage and PostGIS), the data folder, a loaded store.
+
+PostGIS: ``TEST_DATABASE_URL`` (set by ``.ci/run``) names a server; without it the fixture starts
+a throwaway cluster itself (Debian's PostgreSQL 15 + PostGIS, as ``postgres`` when run as root).
+Each test that writes gets a fresh database cloned from a migrated template (fast, isolated).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from geo_kissos.bootstrap import load_data_dir
+from geo_kissos.config import REPO_ROOT
+from geo_kissos.demo import build_demo
+from geo_kissos.store import GpkgStore, PostgisStore, Store
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+BACKENDS = ("gpkg", "postgis")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> Iterator[str]:
+    """URL of a PostgreSQL server with PostGIS available (database part ignored)."""
+    if url := os.environ.get("TEST_DATABASE_URL"):
+        yield url
+        return
+    if not (PG_BIN / "initdb").exists():
+        pytest.fail("no TEST_DATABASE_URL and no Debian PostgreSQL 15: run `bash .ci/run`")
+    root = os.geteuid() == 0
+
+    def as_pg(cmd: list[str]) -> list[str]:
+        return ["runuser", "-u", "postgres", "--", *cmd] if root else cmd
+
+    tmp = tempfile.mkdtemp(prefix="gk-pg-")
+    if root:
+        shutil.chown(tmp, "postgres", "postgres")
+    data, port = f"{tmp}/data", _free_port()
+    subprocess.run(as_pg([str(PG_BIN / "initdb"), "-D", data, "-U", "postgres", "--auth=trust",
+                          "-E", "UTF8", "--locale=C.UTF-8"]), check=True, capture_output=True, cwd="/")
+    opts = f"-c listen_addresses=127.0.0.1 -p {port} -k {tmp} -c fsync=off -c synchronous_commit=off"
+    subprocess.run(as_pg([str(PG_BIN / "pg_ctl"), "-D", data, "-l", f"{tmp}/log", "-w", "-o", opts,
+                          "start"]), check=True, capture_output=True, cwd="/")
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(as_pg([str(PG_BIN / "pg_ctl"), "-D", data, "-m", "fast", "-w", "stop"]),
+                       capture_output=True, cwd="/")
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_admin(pg_server_url: str):
+    """AUTOCOMMIT engine on the server's ``postgres`` database, and a migrated template."""
+    url = make_url(pg_server_url).set(drivername="postgresql+psycopg")
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    template = f"gk_template_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{template}"'))
+    PostgisStore(url.set(database=template).render_as_string(hide_password=False)).close()
+    yield admin, url, template
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def pg_url(pg_admin) -> Iterator[str]:
+    """URL of a fresh, migrated, empty PostGIS database (dropped after the test)."""
+    admin, url, template = pg_admin
+    name = f"gk_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _open(backend: str, request: pytest.FixtureRequest, tmp: Path) -> Store:
+    if backend == "gpkg":
+        return GpkgStore(tmp / "store.gpkg")
+    return PostgisStore(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty store of each kind (the test runs once per backend)."""
+    store = _open(request.param, request, tmp_path)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The data folder: GEO_KISSOS_DATA_DIR, ../shared/data when it holds boundaries, else demo."""
+    if env := os.environ.get("GEO_KISSOS_DATA_DIR"):
+        return Path(env)
+    shared = REPO_ROOT.parent / "shared" / "data"
+    if (shared / "boundaries").is_dir():
+        return shared
+    folder = tmp_path_factory.mktemp("demo-data")
+    build_demo(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def _loaded_gpkg(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("loaded") / "store.gpkg"
+    store = GpkgStore(path)
+    load_data_dir(store, data_dir)
+    return path
+
+
+@pytest.fixture(scope="session")
+def _loaded_pg(pg_admin, data_dir: Path) -> Iterator[str]:
+    admin, url, template = pg_admin
+    name = f"gk_loaded_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    u = url.set(database=name).render_as_string(hide_password=False)
+    store = PostgisStore(u)
+    load_data_dir(store, data_dir)
+    store.close()
+    yield u
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def loaded_store(request: pytest.FixtureRequest) -> Iterator[Store]:
+    """A store of each kind with the whole data folder loaded. READ ONLY: shared by tests."""
+    if request.param == "gpkg":
+        store: Store = GpkgStore(request.getfixturevalue("_loaded_gpkg"))
+    else:
+        store = PostgisStore(request.getfixturevalue("_loaded_pg"))
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def loaded_gpkg_copy(_loaded_gpkg: Path, tmp_path: Path) -> Store:
+    """A private, writable copy of the loaded GeoPackage store."""
+    dst = tmp_path / "store.gpkg"
+    shutil.copy(_loaded_gpkg, dst)
+    return GpkgStore(dst)
