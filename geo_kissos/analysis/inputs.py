@@ -93,6 +93,10 @@ class AnalysisInputs:
     def __post_init__(self) -> None:
         require_store_crs(self.municipalities, "municipalities")
         require_store_crs(self.sites, "sites")
+        if self.municipalities.geometry.name != "geometry":
+            self.municipalities = self.municipalities.rename_geometry("geometry")
+        if self.sites.geometry.name != "geometry":
+            self.sites = self.sites.rename_geometry("geometry")
         require_columns(self.municipalities, ["municipality_code", "orp_code", "region_code"],
                         "municipalities")
         require_columns(self.services, ["service_id", "type_code", "units"], "services")
@@ -123,16 +127,12 @@ class AnalysisInputs:
 
 
 # --------------------------------------------------------------------------- from a store
-def _active(service: pd.DataFrame, year: int) -> pd.Series:
-    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-
-    def as_date(s: pd.Series) -> pd.Series:
-        return pd.to_datetime(s, errors="coerce").dt.date
-
-    vf, vt = as_date(service["valid_from"]), as_date(service["valid_to"])
-    ok_from = vf.isna() | vf.map(lambda d: pd.isna(d) or d <= end)
-    ok_to = vt.isna() | vt.map(lambda d: pd.isna(d) or d >= start)
-    return (ok_from & ok_to).astype(bool)
+def _active(service: pd.DataFrame, year: int) -> np.ndarray:
+    start, end = pd.Timestamp(dt.date(year, 1, 1)), pd.Timestamp(dt.date(year, 12, 31))
+    vf = pd.to_datetime(service["valid_from"], errors="coerce")
+    vt = pd.to_datetime(service["valid_to"], errors="coerce")
+    ok = (vf.isna() | (vf <= end)) & (vt.isna() | (vt >= start))
+    return ok.to_numpy(dtype=bool)
 
 
 def service_units(

@@ -137,18 +137,19 @@ def apply_scenario(inputs: AnalysisInputs, changes: pd.DataFrame) -> AnalysisInp
             added_sites.append({"site_id": f"{sid}-scenario", "service_id": sid,
                                 "municipality_code": muni,
                                 "location_quality": "address_point" if point else "unlocated",
-                                "geometry": point})
+                                "_geom": point})
         added_reach += [{"service_id": sid, "municipality_code": m} for m in reach_codes]
     if added_services:
         services = pd.concat([services, pd.DataFrame(added_services)], ignore_index=True)
     if added_sites:
-        extra = gpd.GeoDataFrame(added_sites, geometry="geometry", crs=sites.crs)
+        extra = pd.DataFrame(added_sites).rename(columns={"_geom": sites.geometry.name})
+        extra = gpd.GeoDataFrame(extra, geometry=sites.geometry.name, crs=sites.crs)
         sites = pd.concat([sites, extra], ignore_index=True)
     if added_reach:
         reach = pd.concat([reach, pd.DataFrame(added_reach)], ignore_index=True)
     new.services = services.reset_index(drop=True)
-    new.sites = gpd.GeoDataFrame(sites, geometry="geometry", crs=inputs.sites.crs).reset_index(
-        drop=True)
+    new.sites = gpd.GeoDataFrame(sites, geometry=inputs.sites.geometry.name,
+                                 crs=inputs.sites.crs).reset_index(drop=True)
     new.reach = reach.reset_index(drop=True)
     return new
 
