@@ -264,7 +264,8 @@ def pairs_from_costs(
     _unique_index(supply_ids, "supply sites")
     c = pd.to_numeric(costs[cost], errors="coerce").to_numpy(dtype=float)
     if np.isnan(c).any():
-        raise AnalysisError(f"travel-cost table: {int(np.isnan(c).sum())} missing/non-numeric cost(s)")
+        n_bad = int(np.isnan(c).sum())
+        raise AnalysisError(f"travel-cost table: {n_bad} missing/non-numeric cost(s)")
     if (c < 0).any():
         raise AnalysisError("travel-cost table: negative costs")
     if costs.duplicated([origin, destination]).any():

@@ -237,7 +237,9 @@ def load_inputs(store: StoreLike, year: int) -> AnalysisInputs:
 
 
 # --------------------------------------------------------------------------- derived tables
-def base_population(inputs: AnalysisInputs, type_codes: Iterable[str] | None = None) -> pd.DataFrame:
+def base_population(
+    inputs: AnalysisInputs, type_codes: Iterable[str] | None = None
+) -> pd.DataFrame:
     """Target population per municipality × type for the inputs' year."""
     codes = inputs.type_codes() if type_codes is None else list(type_codes)
     return target_population(inputs.population, inputs.year, codes)

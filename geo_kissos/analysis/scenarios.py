@@ -52,7 +52,11 @@ COMPARED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 
 
 def _blank(v: object) -> bool:
-    return v is None or (isinstance(v, float) and np.isnan(v)) or (isinstance(v, str) and not v.strip()) or v is pd.NA
+    if v is None or v is pd.NA:
+        return True
+    if isinstance(v, float):
+        return bool(np.isnan(v))
+    return isinstance(v, str) and not v.strip()
 
 
 def _split(v: object) -> tuple[str, ...]:

@@ -71,7 +71,7 @@ def zonal_population(
     require_store_crs(zones, "zones")
     require_columns(zones, [id_col], "zones")
     _check_raster(raster)
-    res = zonal_stats(zones.geometry, raster, stats=list(stats), all_touched=all_touched,
+    res = zonal_stats(list(zones.geometry), raster, stats=list(stats), all_touched=all_touched,
                       band=band)
     out = pd.DataFrame(res, columns=list(stats))
     if "sum" in out.columns:
@@ -101,7 +101,7 @@ def catchment_population(
     if not radius > 0:
         raise AnalysisError(f"radius must be > 0 metres, got {radius!r}")
     zones = gpd.GeoDataFrame({"_id": np.arange(len(sites))},
-                             geometry=sites.geometry.buffer(radius, resolution=32),
+                             geometry=sites.geometry.buffer(radius, quad_segs=32).to_numpy(),
                              crs=sites.crs)
     out = zonal_population(raster, zones, id_col="_id", stats=stats, all_touched=all_touched)
     return out.drop(columns="_id").set_index(sites.index)

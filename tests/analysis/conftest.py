@@ -98,3 +98,48 @@ def region_inputs() -> AnalysisInputs:
         sites=sites,
         reach=reach,
     )
+
+
+@pytest.fixture
+def region_tables(region_inputs):
+    """The conftest region as store tables, with the unit-selection cases the rules name."""
+    svc = pd.DataFrame({
+        "service_id": ["S1", "S2", "S3", "S4", "OLD", "NOUNITS"],
+        "provider_ico": ["12345678"] * 6,
+        "type_code": ["49", "49", "40", "40", "49", "49"],
+        "name": ["Home A", "Home B", "Care A", "Care B", "Closed home", "Home without units"],
+        "valid_from": pd.to_datetime(["2010-01-01", None, "2015-05-01", "2025-06-01",
+                                      "2000-01-01", "2010-01-01"]),
+        "valid_to": pd.to_datetime([None, None, None, None, "2020-12-31", None]),
+    })
+    forms = pd.DataFrame({
+        "service_id": ["S1", "S2", "S3", "S4", "OLD", "NOUNITS"],
+        "form": ["residential", "residential", "field", "field", "residential", "residential"],
+    })
+    network = pd.DataFrame({
+        "service_id": ["S1", "S1", "S1", "S3", "S4", "OLD"],
+        "year": [2025, 2025, 2024, 2025, 2025, 2025],
+        "update_date": pd.to_datetime(["2025-03-31", "2025-07-31", "2024-07-31", "2025-03-31",
+                                       "2025-03-31", "2025-03-31"]),
+        "units": [55.0, 60.0, 10.0, 6.0, 99.0, 50.0],
+        "unit": ["beds", "beds", "beds", "fte", "beds", "beds"],  # S4: wrong unit for § 40
+        "status": ["included"] * 6,
+    })
+    capacity = pd.DataFrame({
+        "service_id": ["S2", "S2", "S4", "S4"],
+        "form": ["residential", "residential", "field", "field"],
+        "unit": ["beds", "clients", "fte", "hours"],
+        "value": [30.0, 25.0, 3.0, 4000.0],
+    })
+    sites = region_inputs.sites.rename_geometry("geom")
+    reach = region_inputs.reach
+    return {
+        "municipality": region_inputs.municipalities.rename_geometry("geom"),
+        "population": region_inputs.population,
+        "service": svc,
+        "service_form": forms,
+        "network": network,
+        "capacity": capacity,
+        "site": sites,
+        "reach": reach,
+    }

@@ -156,13 +156,15 @@ def random_points():
     nd, ns = 400, 30
     demand = gpd.GeoDataFrame(
         {"demand": rng.integers(1, 2000, nd).astype(float)},
-        geometry=gpd.points_from_xy(rng.uniform(0, 20_000, nd) + X0, rng.uniform(0, 20_000, nd) + Y0),
+        geometry=gpd.points_from_xy(rng.uniform(0, 20_000, nd) + X0,
+                                    rng.uniform(0, 20_000, nd) + Y0),
         crs=5514,
         index=pd.Index([f"cell{k}" for k in range(nd)], name="geoid"),
     )
     supply = gpd.GeoDataFrame(
         {"supply": rng.integers(1, 80, ns).astype(float)},
-        geometry=gpd.points_from_xy(rng.uniform(0, 20_000, ns) + X0, rng.uniform(0, 20_000, ns) + Y0),
+        geometry=gpd.points_from_xy(rng.uniform(0, 20_000, ns) + X0,
+                                    rng.uniform(0, 20_000, ns) + Y0),
         crs=5514,
         index=pd.Index([f"site{k}" for k in range(ns)], name="geoid"),
     )

@@ -1,0 +1,58 @@
+"""Inputs from a real store (GeoPackage and PostGIS, via the shared ``empty_store`` fixture)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo_kissos.analysis import (
+    AccessParams,
+    compute_metrics,
+    load_inputs,
+    service_units,
+)
+
+
+def test_service_units_rules(region_tables):
+    t = region_tables
+    u = service_units(t["service"], t["network"], t["capacity"], 2025).set_index("service_id")
+    assert u.loc["S1", "units"] == 60 and u.loc["S1", "units_source"] == "network"  # latest
+    assert u.loc["S2", "units"] == 30 and u.loc["S2", "units_source"] == "capacity"  # beds only
+    assert u.loc["S4", "units"] == 3 and u.loc["S4", "units_source"] == "capacity"  # unit check
+    assert np.isnan(u.loc["NOUNITS", "units"])
+    u24 = service_units(t["service"], t["network"], t["capacity"], 2024).set_index("service_id")
+    assert u24.loc["S1", "units"] == 10
+
+
+def test_load_inputs_from_store_matches_in_memory(empty_store, region_inputs, region_tables):
+    with empty_store.transaction() as w:
+        for name, df in region_tables.items():
+            w.upsert(name, df)
+    with pytest.warns(UserWarning, match="without units"):
+        loaded = load_inputs(empty_store, 2025)
+    assert loaded.without_units == ["NOUNITS"]
+    assert sorted(loaded.services["service_id"]) == ["S1", "S2", "S3", "S4"]  # OLD expired
+    assert loaded.services.set_index("service_id").loc["S3", "forms"] == ("field",)
+    params = AccessParams(method="3sfca", max_cost=15_000)
+    got = compute_metrics(loaded, access=params)
+    want = compute_metrics(region_inputs, access=params)
+    for name in ("gaps", "access"):
+        pd.testing.assert_frame_equal(got[name].reset_index(drop=True),
+                                      want[name].reset_index(drop=True),
+                                      check_dtype=False, check_exact=False)
+    assert got["field"]["units"].sum() == pytest.approx(9.0)
+
+
+def test_load_inputs_from_loaded_demo_store(loaded_store):
+    """Runs once the shared demo store holds services (skipped while it has none)."""
+    store = loaded_store
+    if store.count("service") == 0 or store.count("population") == 0:
+        pytest.skip("the loaded demo store has no services/population yet")
+    year = int(store.read("population")["year"].max())
+    inputs = load_inputs(store, year)
+    metrics = compute_metrics(inputs, with_access=False)
+    gaps = metrics["gaps"]
+    assert len(gaps) == gaps["code"].nunique() * gaps["type_code"].nunique()
+    # against the regional average, the gaps of each type balance out over the region
+    assert gaps.groupby("type_code")["gap_units"].sum().abs().max() < 1e-6
