@@ -178,3 +178,42 @@ def test_cli_load_reports_error_and_exit_code(tmp_path, small):
     assert proc.returncode == 2
     assert "nocrs.shp: no coordinate reference system" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def _relation_csv(path: Path, small: gpd.GeoDataFrame, encoding: str = "cp1250") -> Path:
+    lines = ["KODJAZ,AKRCIS1,KODCIS1,CHODNOTA1,TEXT1,AKRCIS2,KODCIS2,CHODNOTA2,TEXT2"]
+    for r in small.itertuples():
+        lines.append(f"CS,OBEC,43,{r.KOD_OBEC},{r.NAZ_OBEC},ORP,65,{r.KOD_ORP},{r.NAZ_ORP}")
+    path.write_bytes("\n".join(lines).encode(encoding))
+    return path
+
+
+def test_ruian_file_with_csu_orp_relation(empty_store, tmp_path, small):
+    from geo_kissos.ingest.boundaries import read_orp_relation
+
+    ruian = small.rename(columns={"KOD_OBEC": "KOD", "NAZ_OBEC": "NAZEV", "KOD_KRAJ": "VUSC_KOD"})
+    ruian = ruian.drop(columns=["KOD_ORP", "NAZ_ORP"])
+    path = _bad(tmp_path, ruian, "OBCE_P.gpkg")
+    with pytest.raises(InputError, match="no column for orp_code"):
+        load_boundaries(empty_store, path)
+    rel = read_orp_relation(_relation_csv(tmp_path / "VAZ0043_0065.csv", small))
+    load_boundaries(empty_store, path, orp_relation=rel)
+    mun = empty_store.read("municipality")
+    assert mun.set_index("municipality_code")["orp_code"].to_dict() == dict(
+        zip(small["KOD_OBEC"], small["KOD_ORP"], strict=True))
+    orp_names = set(empty_store.read("orp")["name"])
+    assert orp_names == set(small["NAZ_ORP"])
+
+
+def test_orp_relation_conflicts_named(tmp_path, small, empty_store):
+    from geo_kissos.ingest.boundaries import read_orp_relation
+
+    rel = read_orp_relation(_relation_csv(tmp_path / "v.csv", small, "utf-8"))
+    code = small["KOD_OBEC"].iloc[0]
+    rel[code] = ("7199", "Jinde")
+    with pytest.raises(InputError, match=f"KOD_ORP.*ORP {small['KOD_ORP'].iloc[0]} in the file, 7199"):
+        load_boundaries(empty_store, _bad(tmp_path, small), orp_relation=rel)
+    broken = tmp_path / "broken.csv"
+    broken.write_text("CHODNOTA1,TEXT1\n900001,x\n", encoding="utf-8")
+    with pytest.raises(InputError, match="broken.csv, header, field 'CHODNOTA2': column missing"):
+        read_orp_relation(broken)

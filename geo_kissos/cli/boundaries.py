@@ -8,7 +8,7 @@ import click
 import pandas as pd
 
 from ..config import boundaries_dir
-from ..ingest.boundaries import BoundarySource, load_boundaries
+from ..ingest.boundaries import BoundarySource, load_boundaries, read_orp_relation
 from .options import open_cli_store, store_option
 
 
@@ -26,9 +26,12 @@ def group() -> None:
 @click.option("--data-date", help="Date the data refers to (YYYY-MM-DD).")
 @click.option("--report", is_flag=True, help="List every problem instead of stopping at the first.")
 @click.option("--no-repair", is_flag=True, help="Refuse invalid polygons instead of repairing them.")
+@click.option("--orp-relation", type=click.Path(exists=True, path_type=Path),
+              help="ČSÚ relation municipality -> ORP (VAZ0043_0065 CSV) for files without an ORP field.")
 @store_option
 def load(path: Path, manifest: Path | None, layer: str | None, region: str | None,
-         data_date: str | None, report: bool, no_repair: bool, store_url: str) -> None:
+         data_date: str | None, report: bool, no_repair: bool, orp_relation: Path | None,
+         store_url: str) -> None:
     """Validate a boundary file (GeoPackage, GeoJSON, Shapefile) and store it.
 
     Reprojects to EPSG:5514, refuses files with no CRS, repairs invalid polygons (reported),
@@ -38,7 +41,8 @@ def load(path: Path, manifest: Path | None, layer: str | None, region: str | Non
     src = BoundarySource.from_toml(manifest) if manifest else None
     with open_cli_store(store_url) as store:
         res = load_boundaries(store, path, src, layer, region,
-                              pd.Timestamp(data_date) if data_date else None, report, not no_repair)
+                              pd.Timestamp(data_date) if data_date else None, report, not no_repair,
+                              read_orp_relation(orp_relation) if orp_relation else None)
         click.echo(res.summary())
         if not res.skipped:
             mun = store.read("municipality")

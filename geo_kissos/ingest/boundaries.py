@@ -8,6 +8,7 @@ the codes involved). Writing is one transaction; loading the same file twice cha
 
 from __future__ import annotations
 
+import io
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -94,7 +95,47 @@ def _pick_layer(path: Path, layer: str | None) -> str | None:
     return polys[0] if polys else None
 
 
-def _map_fields(gdf: gpd.GeoDataFrame, fields: Mapping[str, str], source: str) -> dict[str, str]:
+def read_orp_relation(path: str | Path) -> dict[str, tuple[str, str | None]]:
+    """Read the ČSÚ relation municipality → ORP (``VAZ0043_0065``: CHODNOTA1, CHODNOTA2, TEXT2).
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV as published by ČSÚ (UTF-8 or Windows-1250, ``,`` or ``;`` separated).
+
+    Returns
+    -------
+    dict
+        Municipality code -> (ORP code, ORP name).
+    """
+    path = Path(path)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1250")
+    sep = ";" if text.splitlines()[0].count(";") > text.splitlines()[0].count(",") else ","
+    df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    cols = {c.upper(): c for c in df.columns}
+    probs = Problems(path.name)
+    for need in ("CHODNOTA1", "CHODNOTA2"):
+        if need not in cols:
+            probs.add("header", need, f"column missing (file has: {', '.join(df.columns)})")
+    out: dict[str, tuple[str, str | None]] = {}
+    for i, row in enumerate(df.itertuples(index=False), start=2):
+        rec = row._asdict()
+        mun = rec[cols["CHODNOTA1"]].strip()
+        orp = rec[cols["CHODNOTA2"]].strip()
+        name = rec[cols["TEXT2"]].strip() if "TEXT2" in cols else None
+        if mun in out and out[mun][0] != orp:
+            probs.add(f"row {i}", "CHODNOTA2", f"municipality {mun} in two ORPs ({out[mun][0]}, {orp})")
+        out[mun] = (orp, name or None)
+    return out
+
+
+def _map_fields(
+    gdf: gpd.GeoDataFrame, fields: Mapping[str, str], source: str, required: tuple[str, ...] = REQUIRED
+) -> dict[str, str]:
     mapping: dict[str, str] = {}
     for target, aliases in FIELD_ALIASES.items():
         if target in fields:
@@ -106,7 +147,7 @@ def _map_fields(gdf: gpd.GeoDataFrame, fields: Mapping[str, str], source: str) -
         found = next((a for a in aliases if a in gdf.columns), None)
         if found:
             mapping[target] = found
-    missing = [t for t in REQUIRED if t not in mapping]
+    missing = [t for t in required if t not in mapping]
     if missing:
         have = ", ".join(c for c in gdf.columns if c != "geometry")
         msg = f"no column for {', '.join(missing)} (file has: {have}); map it in a manifest"
@@ -130,6 +171,7 @@ def read_boundaries(
     region: str | None = None,
     collect_all: bool = False,
     repair: bool = True,
+    orp_relation: Mapping[str, tuple[str, str | None]] | None = None,
 ) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Read and validate a boundary file; return municipalities (schema columns) and warnings.
 
@@ -147,6 +189,9 @@ def read_boundaries(
         Report every problem instead of stopping at the first.
     repair : bool
         Repair invalid polygons with ``make_valid`` (reported as warnings); ``False`` refuses them.
+    orp_relation : mapping, optional
+        Municipality code -> (ORP code, name), from :func:`read_orp_relation`, for files without
+        an ORP field (RÚIAN); where the file has one too, both must agree.
 
     Raises
     ------
@@ -165,7 +210,8 @@ def read_boundaries(
     except pyogrio.errors.DataSourceError as exc:
         raise InputError([Problem(name, "", "", f"cannot read as a vector file: {exc}")]) from None
     raw = to_store_crs(raw, name)
-    mapping = _map_fields(raw, source.fields if source else {}, name)
+    required = tuple(r for r in REQUIRED if not (orp_relation is not None and r == "orp_code"))
+    mapping = _map_fields(raw, source.fields if source else {}, name, required)
     probs = Problems(name, collect_all)
     if region is not None:
         reg = raw[mapping["region_code"]].map(_text)
@@ -185,9 +231,17 @@ def read_boundaries(
             probs.add(label, mapping["municipality_code"], f"code {code} repeats {seen[code]}")
             continue
         seen[code] = f"feature {i}"
-        orp = _text(feat[mapping["orp_code"]])
+        orp_field = mapping.get("orp_code", "orp_code")
+        orp = _text(feat[orp_field]) if "orp_code" in mapping else None
+        orp_name = _text(feat[mapping["orp_name"]]) if "orp_name" in mapping else None
+        if orp_relation is not None:
+            rel_orp, rel_name = orp_relation.get(code, (None, None))
+            if orp is not None and rel_orp is not None and rel_orp != orp:
+                probs.add(label, orp_field, f"ORP {orp} in the file, {rel_orp} in the ČSÚ relation")
+                continue
+            orp, orp_name = orp or rel_orp, orp_name or rel_name
         if orp is None:
-            probs.add(label, mapping["orp_code"], f"municipality {code} has no ORP")
+            probs.add(label, orp_field, f"municipality {code} has no ORP")
             continue
         geom = feat.geometry
         if not isinstance(geom, shapely.Geometry) or geom.is_empty:
@@ -205,7 +259,7 @@ def read_boundaries(
             probs.add(label, "geometry", f"{geom.geom_type} is not a polygon")
             continue
         row = {k: _text(feat[c]) for k, c in mapping.items()}
-        row["municipality_code"], row["orp_code"] = code, orp
+        row["municipality_code"], row["orp_code"], row["orp_name"] = code, orp, orp_name
         row["geom"] = shapely.MultiPolygon(polys)
         rows.append(row)
     probs.raise_if_any()
@@ -274,6 +328,7 @@ def load_boundaries(
     data_date: pd.Timestamp | None = None,
     collect_all: bool = False,
     repair: bool = True,
+    orp_relation: Mapping[str, tuple[str, str | None]] | None = None,
 ) -> ImportResult:
     """Validate a boundary file and store it in one transaction.
 
@@ -295,7 +350,7 @@ def load_boundaries(
     if checksum and store.already_imported(KIND, checksum):
         result.skipped = True
         return result
-    mun, warnings = read_boundaries(path, source, layer, region, collect_all, repair)
+    mun, warnings = read_boundaries(path, source, layer, region, collect_all, repair, orp_relation)
     result.warnings = warnings
     with store.transaction() as w:
         result.counts["municipality"] = w.upsert("municipality", mun)
