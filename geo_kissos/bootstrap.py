@@ -1,7 +1,9 @@
 """Load a whole data folder into a store, in dependency order.
 
-The data-folder layout (see README): ``boundaries/*.gpkg|*.shp|*.geojson`` (with an optional
-manifest ``boundaries/*.toml``) first, then the other inputs the ingest modules know.
+The data-folder layout (see README and :mod:`geo_kissos.demo`): ``boundaries/*.gpkg|*.shp|*.geojson``
+(with an optional manifest ``boundaries/*.toml``) first; then, each only when present,
+``rpss.json`` (with ``adresni-mista.csv`` and ``druhy-socialni-sluzby.json`` beside it),
+``reach.csv``, ``network.csv``, ``population.csv`` and ``indicators.csv``.
 Files already imported (same checksum) are skipped, so running it again is cheap and safe.
 """
 
@@ -13,9 +15,20 @@ from pathlib import Path
 from .errors import InputError, Problem
 from .ingest.boundaries import BoundarySource, load_boundaries
 from .ingest.common import ImportResult
+from .ingest.network import load_network, load_reach
+from .ingest.phenomena import load_indicators, load_population
+from .ingest.services import load_services
 from .store import Store
 
 BOUNDARY_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json")
+
+#: File names of the data folder, in load order after the boundaries.
+SERVICES_FILE = "rpss.json"
+ADDRESSES_FILE = "adresni-mista.csv"
+REACH_FILE = "reach.csv"
+NETWORK_FILE = "network.csv"
+POPULATION_FILE = "population.csv"
+INDICATORS_FILE = "indicators.csv"
 
 
 def _boundary_steps(data: Path) -> Iterator[tuple[Path, Callable[[Store], ImportResult]]]:
@@ -27,6 +40,22 @@ def _boundary_steps(data: Path) -> Iterator[tuple[Path, Callable[[Store], Import
         manifest = path.with_suffix(".toml")
         src = BoundarySource.from_toml(manifest) if manifest.exists() else None
         yield path, lambda store, p=path, s=src: load_boundaries(store, p, s)
+
+
+def _other_steps(data: Path) -> Iterator[tuple[Path, Callable[[Store], ImportResult]]]:
+    services = data / SERVICES_FILE
+    if services.exists():
+        addresses = data / ADDRESSES_FILE
+        addr = addresses if addresses.exists() else None
+        yield services, lambda store: load_services(store, services, addr)
+    for name, loader in ((REACH_FILE, load_reach), (NETWORK_FILE, load_network)):
+        path = data / name
+        if path.exists() and services.exists():
+            yield path, lambda store, p=path, f=loader: f(store, p)
+    for name, loader in ((POPULATION_FILE, load_population), (INDICATORS_FILE, load_indicators)):
+        path = data / name
+        if path.exists():
+            yield path, lambda store, p=path, f=loader: f(store, p)
 
 
 def load_data_dir(store: Store, data: str | Path) -> list[ImportResult]:
@@ -46,4 +75,5 @@ def load_data_dir(store: Store, data: str | Path) -> list[ImportResult]:
     """
     data = Path(data)
     results = [load(store) for _, load in _boundary_steps(data)]
+    results += [load(store) for _, load in _other_steps(data)]
     return results
