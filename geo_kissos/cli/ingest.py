@@ -1,0 +1,107 @@
+"""``geo-kissos ingest``: the services register, reach, network, population and indicators.
+
+Every command validates the whole input before writing anything, writes in one transaction,
+skips a file already imported (same checksum), shows a progress bar on stderr and, with
+``--report``, lists every problem instead of stopping at the first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+import pandas as pd
+
+from ..ingest.common import ImportResult
+from ..ingest.network import load_network, load_reach
+from ..ingest.phenomena import load_indicators, load_population
+from ..ingest.services import load_services
+from .options import open_cli_store, store_option
+
+
+@click.group("ingest")
+def group() -> None:
+    """Import inputs other than boundaries (load boundaries first)."""
+
+
+def _common(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option("--report", is_flag=True, help="List every problem instead of stopping at the first.")(f)
+    f = click.option("--data-date", help="Date the data refers to (YYYY-MM-DD).")(f)
+    f = click.option("--quiet", is_flag=True, help="No progress bar.")(f)
+    return store_option(f)
+
+
+def _date(text: str | None) -> pd.Timestamp | None:
+    if not text:
+        return None
+    try:
+        return pd.Timestamp(text)
+    except ValueError:
+        raise click.BadParameter(f"'{text}' is not a date (YYYY-MM-DD)", param_hint="--data-date") from None
+
+
+def _show(res: ImportResult) -> None:
+    click.echo(res.summary())
+
+
+@group.command("services")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--addresses", type=click.Path(exists=True, path_type=Path),
+              help="RÚIAN address points (CSV, or a folder of per-municipality CSVs) for facility points.")
+@click.option("--types", type=click.Path(exists=True, path_type=Path),
+              help="Codelist of service types (default: druhy-socialni-sluzby.json beside PATH).")
+@click.option("--region", help="Keep services of this region code only, e.g. CZ071.")
+@_common
+def services(path: Path, addresses: Path | None, types: Path | None, region: str | None, report: bool,
+             data_date: str | None, quiet: bool, store_url: str) -> None:
+    """Import the MPSV register of social services (rpss.json), streamed.
+
+    Providers, services, forms, capacity per form and unit, and sites; sites get points from
+    RÚIAN address points, else the municipality's representative point; sites without an
+    address are kept without a point.
+    """
+    with open_cli_store(store_url) as store:
+        _show(load_services(store, path, addresses, types, region, _date(data_date), report, not quiet))
+
+
+@group.command("reach")
+@click.argument("path", type=click.Path(path_type=Path))
+@_common
+def reach(path: Path, report: bool, data_date: str | None, quiet: bool, store_url: str) -> None:
+    """Import territorial reach (identifikator;kod_obce;kod_orp); an ORP expands to its municipalities."""
+    with open_cli_store(store_url) as store:
+        _show(load_reach(store, path, _date(data_date), report, not quiet))
+
+
+@group.command("network")
+@click.argument("path", type=click.Path(path_type=Path))
+@_common
+def network(path: Path, report: bool, data_date: str | None, quiet: bool, store_url: str) -> None:
+    """Import the network of services (units per year and update; updates kept as history)."""
+    with open_cli_store(store_url) as store:
+        _show(load_network(store, path, _date(data_date), report, not quiet))
+
+
+@group.command("population")
+@click.argument("path", type=click.Path(path_type=Path))
+@_common
+def population(path: Path, report: bool, data_date: str | None, quiet: bool, store_url: str) -> None:
+    """Import population by age (ČSÚ open-data CSV) into bands total, 0-17, 18-64, 65+, 80+."""
+    with open_cli_store(store_url) as store:
+        _show(load_population(store, path, _date(data_date), report, not quiet))
+
+
+@group.command("indicators")
+@click.argument("path", type=click.Path(path_type=Path))
+@_common
+def indicators(path: Path, report: bool, data_date: str | None, quiet: bool, store_url: str) -> None:
+    """Import social-phenomena indicators (long CSV: kod_obce;rok;ukazatel;hodnota;...)."""
+    with open_cli_store(store_url) as store:
+        _show(load_indicators(store, path, _date(data_date), report, not quiet))
+
+
+def register(main: click.Group) -> None:
+    """Add the command group to ``main``."""
+    main.add_command(group)
