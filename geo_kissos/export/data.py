@@ -1,0 +1,264 @@
+"""From a store and a layer id to :class:`~geo_kissos.export.maps.MapData` (region-wide, once).
+
+The layer's data come from :func:`geo_kissos.layers.layer_frame` for the *whole region*, so
+classes and colours are those of the web map and are shared by every ORP. Service sites come
+from the ``sites`` points layer: for a coverage or gap layer of a § type only the sites of that
+type are drawn, for other layers all sites (coloured by group of types).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import warnings
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from ..catalogue import INDICATOR_BY_CODE, SERVICE_TYPE_BY_CODE
+from ..layers import Layer, format_number, get_layer, layer_frame, layer_legend
+from .maps import MapData
+
+#: Id of the points layer the service sites are taken from.
+SITES_LAYER = "sites"
+#: Layer exported when none is named.
+DEFAULT_LAYER = "coverage-49-municipality"
+
+_SCHEMES_CS = {
+    "NaturalBreaks": "přirozené zlomy",
+    "FisherJenks": "přirozené zlomy (Fisher-Jenks)",
+    "Quantiles": "kvantily",
+    "EqualInterval": "stejné intervaly",
+}
+
+#: Czech letters sorted after their base letter (č after c, ch after h, ř after r...).
+_CZECH_AFTER = {"č": "c", "ď": "d", "ě": "e", "ň": "n", "ř": "r", "š": "s", "ť": "t", "ž": "z"}
+
+
+def czech_sort_key(text: str) -> tuple:
+    """Sort key in Czech alphabetical order (simplified: č, ř, š, ž, ch after their base).
+
+    ``sorted(["Šumperk", "Šternberk", "Přerov", "Prostějov"], key=czech_sort_key)`` gives
+    ``Prostějov, Přerov, Šternberk, Šumperk``.
+    """
+    primary, secondary = [], []
+    s = text.lower()
+    i = 0
+    while i < len(s):
+        ch = s[i]
+        if ch == "c" and s[i + 1: i + 2] == "h":
+            primary.append(("h", 1))
+            i += 2
+            continue
+        if ch in _CZECH_AFTER:
+            primary.append((_CZECH_AFTER[ch], 1))
+        else:
+            base = unicodedata.normalize("NFD", ch)[0]
+            primary.append((base, 0))
+            secondary.append(ch)
+        i += 1
+    return (tuple(primary), tuple(secondary), text)
+
+
+def ascii_slug(text: str) -> str:
+    """``Lipník nad Bečvou`` → ``lipnik-nad-becvou`` (for file names)."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    out = "".join(c if c.isalnum() else "-" for c in plain)
+    return "-".join(p for p in out.split("-") if p) or "orp"
+
+
+def format_date(value: Any) -> str:
+    """Czech date ``31. 12. 2025`` ("" when unknown)."""
+    if value is None or pd.isna(value):
+        return ""
+    ts = pd.Timestamp(value)
+    return f"{ts.day}. {ts.month}. {ts.year}"
+
+
+def source_line(layer: Layer, store: Any) -> str:
+    """Where the numbers of a layer come from, in words printed under the map."""
+    kind, arg = layer.source_kind, layer.source_arg
+    parts: list[str] = []
+    if kind == "population":
+        parts.append("ČSÚ – obyvatelstvo obcí podle věku")
+    elif kind == "indicator":
+        rows = store.read("indicator_value", {"code": arg})
+        src = sorted({str(s) for s in rows.get("source", pd.Series(dtype=str)).dropna() if str(s).strip()})
+        name = INDICATOR_BY_CODE[arg].name_cs if arg in INDICATOR_BY_CODE else arg
+        parts.append(f"{name}: {', '.join(src[:2]) if src else 'ukazatele sociálních jevů'}")
+        parts.append("ČSÚ – obyvatelstvo")
+    elif kind in ("coverage", "gap"):
+        parts.append("Registr poskytovatelů soc. služeb, síť soc. služeb kraje")
+        parts.append("ČSÚ – obyvatelstvo; srovnání s průměrem kraje")
+    else:
+        parts.append("Registr poskytovatelů sociálních služeb")
+    parts.append("hranice obcí RÚIAN/ArcČR")
+    return "; ".join(parts)
+
+
+def _sites_for(layer: Layer, sites: gpd.GeoDataFrame, sites_layer: Layer, mode: str
+               ) -> tuple[gpd.GeoDataFrame | None, list[tuple[str, str]]]:
+    if mode == "none" or sites is None or not len(sites):
+        return None, []
+    type_code = layer.source_arg if layer.source_kind in ("coverage", "gap") else None
+    if mode == "auto" and type_code is not None:
+        pts = sites[sites["type_code"].astype(str) == type_code]
+        if not len(pts):
+            return None, []
+        stype = SERVICE_TYPE_BY_CODE[type_code]
+        colour = sites_layer.colour_of_type(type_code)
+        pts = pts.assign(colour=colour)
+        return pts, [(f"§ {type_code} {stype.name_cs}", colour)]
+    return sites, layer_legend(sites_layer, sites)
+
+
+def load_map_data(store: Any, layer_id: str = DEFAULT_LAYER, year: int | None = None, *,
+                  sites: str = "auto", layers_dir: str | Path | None = None) -> MapData:
+    """Everything needed to draw any ORP of a layer, computed once for the whole region.
+
+    Parameters
+    ----------
+    store : Store
+        An open store (:func:`geo_kissos.store.open_store`).
+    layer_id : str
+        A layer of ``layers/`` (:func:`geo_kissos.layers.load_layers`).
+    year : int, optional
+        Year shown (the latest year ``<=`` it with data; default: the latest).
+    sites : {"auto", "all", "none"}
+        Service sites drawn: ``auto`` = the sites of the layer's § type for coverage/gap
+        layers, all sites otherwise.
+    layers_dir : str or Path, optional
+        Folder of layer files (default ``layers/``).
+
+    Returns
+    -------
+    MapData
+
+    Raises
+    ------
+    geo_kissos.errors.UnknownLayerError
+        When no layer file defines ``layer_id``.
+    """
+    if sites not in ("auto", "all", "none"):
+        raise ValueError("sites must be 'auto', 'all' or 'none'")
+    layer = get_layer(layer_id, layers_dir)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frame = layer_frame(store, layer, year)
+    used = frame.attrs.get("year")
+    mun = store.read("municipality")
+    municipalities = gpd.GeoDataFrame(
+        {"code": mun["municipality_code"].astype(str).to_numpy(),
+         "name": mun["name"].astype(str).to_numpy(),
+         "orp_code": mun["orp_code"].astype(str).to_numpy(),
+         "orp_name": mun["orp_name"].astype("string").fillna("").astype(str).to_numpy()},
+        geometry=mun.geometry.to_numpy(), crs=mun.crs,
+    ).sort_values("code").reset_index(drop=True)
+    orp = store.read("orp")
+    orps = gpd.GeoDataFrame({"orp_code": orp["orp_code"].astype(str).to_numpy(),
+                             "name": orp["name"].astype(str).to_numpy()},
+                            geometry=orp.geometry.to_numpy(), crs=orp.crs)
+    orps = orps.iloc[sorted(range(len(orps)), key=lambda i: czech_sort_key(orps["name"].iloc[i]))]
+    orps = orps.reset_index(drop=True)
+
+    points, points_legend = None, []
+    if layer.kind == "points":
+        areas, legend = None, []
+        points, points_legend = frame, layer_legend(layer, frame)
+    else:
+        areas, legend = frame, layer_legend(layer, frame)
+        if sites != "none":
+            try:
+                sites_layer = get_layer(SITES_LAYER, layers_dir)
+            except Exception:  # no sites layer defined: maps without sites
+                sites_layer = None
+            if sites_layer is not None:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    site_frame = layer_frame(store, sites_layer, used)
+                points, points_legend = _sites_for(layer, site_frame, sites_layer, sites)
+
+    scheme = _SCHEMES_CS.get(layer.scheme, layer.scheme)
+    bits = [f"Rok {used}" if used else "Bez dat pro zvolený rok"]
+    if layer.kind == "choropleth":
+        level = "obce" if layer.level == "municipality" else "ORP"
+        bits.append(f"{level}, {len(legend) - (1 if legend and legend[-1][0].startswith('bez dat') else 0)}"
+                    f" tříd ({scheme}) společných pro celý kraj")
+    if layer.description_cs:
+        bits.append(layer.description_cs.rstrip("."))
+    data = MapData(
+        layer_id=layer.id,
+        title=layer.title_cs,
+        subtitle=" · ".join(bits),
+        legend_title=layer.legend_title_cs if layer.kind == "choropleth" else "Druh služby",
+        legend_unit=layer.unit,
+        municipalities=municipalities,
+        orps=orps,
+        areas=areas,
+        legend=legend,
+        points=points,
+        points_legend=points_legend,
+        year=int(used) if used is not None else None,
+        data_date=format_date(store.data_date()),
+        source=source_line(layer, store),
+    )
+    data.key_figures = key_figures(data, layer, store)
+    return data
+
+
+def key_figures(data: MapData, layer: Layer, store: Any) -> dict[str, list[tuple[str, str]]]:
+    """Numbers printed beside the legend of each ORP page.
+
+    Always: municipalities, inhabitants, sites drawn. For coverage/gap layers also the ORP's
+    units, units per 1,000 and the regional average (from the ORP-level analysis, the same
+    numbers as the gap table).
+    """
+    out: dict[str, list[tuple[str, str]]] = {}
+    pop_total = pd.Series(dtype=float)
+    if data.year is not None:
+        pop = store.read("population", {"age_band": "total"})
+        if len(pop):
+            years = sorted(int(y) for y in pop["year"].dropna().unique() if int(y) <= data.year)
+            if years:
+                p = pop[pop["year"] == years[-1]]
+                orp_of = data.municipalities.set_index("code")["orp_code"]
+                pop_total = p.groupby(p["municipality_code"].astype(str).map(orp_of))["persons"].sum()
+    orp_level = None
+    if layer.source_kind in ("coverage", "gap") and data.year is not None:
+        from dataclasses import replace
+
+        orp_layer = replace(layer, level="orp", source=f"gap:{layer.source_arg}", measure="gap")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            orp_level = pd.DataFrame(layer_frame(store, orp_layer, data.year)).set_index("code")
+    unit = SERVICE_TYPE_BY_CODE[layer.source_arg].unit if orp_level is not None else ""
+    unit_cs = {"beds": "Lůžka", "fte": "Úvazky"}.get(unit, "Jednotky")
+    for code in data.orp_codes():
+        rows = [("Obcí", str(int((data.municipalities["orp_code"] == code).sum())))]
+        if code in pop_total.index:
+            rows.append(("Obyvatel", format_number(float(pop_total[code]), 0)))
+        if data.points is not None:
+            rows.append(("Míst poskytování", str(int((data.points["orp_code"] == code).sum()))))
+        if orp_level is not None and code in orp_level.index:
+            r = orp_level.loc[code]
+            rows += [
+                (f"{unit_cs} § {layer.source_arg}", format_number(r.get("units"), 0 if unit == "beds" else 1)),
+                ("Na 1 000 cílové skupiny", format_number(r.get("units_per_1000"), 1)),
+                ("Průměr kraje na 1 000", format_number(r.get("reference_per_1000"), 1)),
+                ("Rozdíl proti potřebě", format_number(r.get("gap_units"), 0 if unit == "beds" else 1)),
+            ]
+        out[code] = rows
+    return out
+
+
+__all__ = [
+    "DEFAULT_LAYER",
+    "SITES_LAYER",
+    "ascii_slug",
+    "czech_sort_key",
+    "format_date",
+    "key_figures",
+    "load_map_data",
+    "source_line",
+]

@@ -1,0 +1,220 @@
+"""Coverage and gap tables of one ORP, as CSV and XLSX.
+
+The numbers come from :mod:`geo_kissos.analysis` unchanged: the *gap* table is
+:func:`~geo_kissos.analysis.compute_metrics`' ``gaps`` (ORP × service type, against the norm or the
+regional average) restricted to the ORP; the *coverage* table is
+:func:`~geo_kissos.analysis.coverage_ratios` at municipality level restricted to the ORP's
+municipalities. Both are computed once for the whole region (:class:`RegionTables`), so every ORP
+is compared with the same regional averages. Two columns are added for readers: ``type_name``
+(the Czech name of the § type) and, in the coverage table, ``orp_code``.
+
+Files are deterministic: rows in legal § order then code, UTF-8 CSV, XLSX with fixed document
+dates and fixed ZIP timestamps.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from ..analysis import (
+    AnalysisInputs,
+    attribute_units,
+    base_population,
+    compute_metrics,
+    coverage_ratios,
+)
+from ..catalogue import SERVICE_TYPE_BY_CODE
+
+#: Fixed timestamp written into XLSX files (document properties and ZIP entries).
+FIXED_TIME = datetime(2000, 1, 1, 0, 0, 0)
+
+#: Table kinds exported per ORP.
+TABLE_KINDS: tuple[str, ...] = ("gaps", "coverage")
+
+#: Sheet titles and descriptions (Czech first: the readers are ORP coordinators).
+SHEETS: dict[str, str] = {
+    "gaps": "Mezery v dostupnosti podle druhu služby (ORP × §): jednotky, potřeba, deficit/přebytek",
+    "coverage": "Pokrytí obcí ORP: jednotky na 1 000 obyvatel cílové skupiny podle druhu služby",
+}
+
+
+@dataclass
+class RegionTables:
+    """Gap and coverage tables of the whole region for one year.
+
+    Attributes
+    ----------
+    year : int
+    gaps : pandas.DataFrame
+        ORP × type (``code`` is the ORP code).
+    coverage : pandas.DataFrame
+        Municipality × type (``code`` is the municipality code, ``orp_code`` added).
+    """
+
+    year: int
+    gaps: pd.DataFrame
+    coverage: pd.DataFrame
+
+    def for_orp(self, orp_code: str) -> dict[str, pd.DataFrame]:
+        """The two tables of one ORP (fresh index, rows in table order)."""
+        g = self.gaps[self.gaps["code"].astype(str) == str(orp_code)].reset_index(drop=True)
+        c = self.coverage[self.coverage["orp_code"].astype(str) == str(orp_code)]
+        return {"gaps": g, "coverage": c.reset_index(drop=True)}
+
+
+def _with_type_names(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    pos = out.columns.get_loc("type_code") + 1
+    out.insert(pos, "type_name", out["type_code"].map(
+        lambda c: SERVICE_TYPE_BY_CODE[c].name_cs if c in SERVICE_TYPE_BY_CODE else ""))
+    return out
+
+
+def region_tables(inputs: AnalysisInputs, norms: pd.DataFrame | None = None,
+                  type_codes: Iterable[str] | None = None) -> RegionTables:
+    """Compute the gap and coverage tables of every ORP of the inputs.
+
+    Parameters
+    ----------
+    inputs : AnalysisInputs
+        From :func:`geo_kissos.analysis.load_inputs`.
+    norms : pandas.DataFrame, optional
+        ``type_code``, ``units_per_1000`` (default: regional averages).
+    type_codes : iterable of str, optional
+        § types (default: those present in the inputs).
+
+    Returns
+    -------
+    RegionTables
+    """
+    codes = inputs.type_codes() if type_codes is None else [str(c) for c in type_codes]
+    if not codes:
+        empty = pd.DataFrame(columns=["code", "type_code"])
+        return RegionTables(inputs.year, empty, empty.assign(orp_code=[]))
+    gaps = compute_metrics(inputs, type_codes=codes, norms=norms, with_access=False)["gaps"]
+    base = base_population(inputs, codes)
+    units = attribute_units(inputs, base)
+    units = units[units["type_code"].isin(codes)]
+    cov = coverage_ratios(units, base, inputs.municipalities, level="municipality", norms=norms)
+    orp_of = pd.Series(inputs.municipalities["orp_code"].astype(str).to_numpy(),
+                       index=inputs.municipalities["municipality_code"].astype(str).to_numpy())
+    cov.insert(cov.columns.get_loc("code") + 1, "orp_code", cov["code"].astype(str).map(orp_of))
+    return RegionTables(inputs.year, _with_type_names(gaps), _with_type_names(cov))
+
+
+# --------------------------------------------------------------------------- writing
+def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
+    """UTF-8 CSV with a header row, ``\\n`` line ends, no index (deterministic)."""
+    path = Path(path)
+    df.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    return path
+
+
+def _deterministic_zip(data: bytes) -> bytes:
+    """Rewrite a ZIP (XLSX) with fixed entry timestamps and order."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            new = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
+            new.compress_type = zipfile.ZIP_DEFLATED
+            new.external_attr = 0o600 << 16
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps "modified" with the clock
+                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                              rb"\g<1>" + FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>",
+                              body)
+            dst.writestr(new, body)
+    return out.getvalue()
+
+
+def write_xlsx(tables: dict[str, pd.DataFrame], path: str | Path,
+               about: Iterable[tuple[str, str]] = ()) -> Path:
+    """One workbook: a sheet per table (same columns and rows as the CSV) and an ``about`` sheet.
+
+    Parameters
+    ----------
+    tables : dict of str to DataFrame
+        Sheet name -> table.
+    path : str or Path
+    about : iterable of (key, value)
+        Metadata rows (ORP, year, data date, source...).
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    bold = Font(bold=True)
+    for name, df in tables.items():
+        ws = wb.create_sheet(name)
+        ws.append([str(c) for c in df.columns])
+        for cell in ws[1]:
+            cell.font = bold
+        for row in df.itertuples(index=False):
+            ws.append([_cell(v) for v in row])
+        ws.freeze_panes = "A2"
+        if len(df.columns):
+            ws.auto_filter.ref = f"A1:{get_column_letter(len(df.columns))}{len(df) + 1}"
+        for i, col in enumerate(df.columns, start=1):
+            width = max([len(str(col))] + [len(str(v)) for v in df[col].head(200)])
+            ws.column_dimensions[get_column_letter(i)].width = min(max(8, width + 2), 60)
+    ws = wb.create_sheet("about")
+    for key, value in [*about, *((f"sheet {k}", v) for k, v in SHEETS.items() if k in tables)]:
+        ws.append([key, value])
+    ws.column_dimensions["A"].width = 22
+    ws.column_dimensions["B"].width = 90
+    wb.properties.creator = "geo-kissos"
+    wb.properties.created = FIXED_TIME
+    wb.properties.modified = FIXED_TIME
+    buf = io.BytesIO()
+    wb.save(buf)
+    path = Path(path)
+    path.write_bytes(_deterministic_zip(buf.getvalue()))
+    return path
+
+
+def _cell(v: object) -> object:
+    """A value openpyxl accepts (missing → empty cell, numpy scalars → Python)."""
+    if v is None or v is pd.NA:
+        return None
+    if isinstance(v, float) and v != v:
+        return None
+    if hasattr(v, "item"):
+        v = v.item()
+        if isinstance(v, float) and v != v:
+            return None
+    return v
+
+
+def read_xlsx_sheet(path: str | Path, sheet: str) -> pd.DataFrame:
+    """Read a sheet written by :func:`write_xlsx` back into a DataFrame (for checks)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    rows = list(wb[sheet].iter_rows(values_only=True))
+    wb.close()
+    if not rows:
+        return pd.DataFrame()
+    return pd.DataFrame(rows[1:], columns=list(rows[0]))
+
+
+__all__ = [
+    "FIXED_TIME",
+    "SHEETS",
+    "TABLE_KINDS",
+    "RegionTables",
+    "read_xlsx_sheet",
+    "region_tables",
+    "write_csv",
+    "write_xlsx",
+]
