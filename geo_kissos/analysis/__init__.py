@@ -47,6 +47,7 @@ from .inputs import (
     base_population,
     demand_points,
     load_inputs,
+    raster_demand,
     service_units,
     supply_sites,
 )
@@ -89,6 +90,7 @@ __all__ = [
     "load_inputs",
     "municipal_table",
     "pairs_from_costs",
+    "raster_demand",
     "raster_demand_points",
     "read_norms",
     "sensitivity_grid",

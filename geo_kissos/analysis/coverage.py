@@ -202,6 +202,18 @@ def municipal_table(
     missing_base = types_with_units - set(b["type_code"])
     if missing_base:
         raise AnalysisError(f"base: no target population for type(s) {sorted(missing_base)}")
+    # every municipality × type, so units in a municipality without population rows still count
+    bands = b.drop_duplicates("type_code").set_index("type_code")["target_band"] \
+        if "target_band" in b.columns else None
+    grid = pd.MultiIndex.from_product(
+        [terr["municipality_code"], sorted(set(b["type_code"]))],
+        names=["municipality_code", "type_code"],
+    ).to_frame(index=False)
+    b = grid.merge(b.drop(columns=["target_band"], errors="ignore"),
+                   on=["municipality_code", "type_code"], how="left")
+    b["target_population"] = b["target_population"].fillna(0.0)
+    if bands is not None:
+        b.insert(2, "target_band", b["type_code"].map(bands))
     table = b.merge(u, on=["municipality_code", "type_code"], how="left")
     table["units"] = table["units"].fillna(0.0)
     return table.merge(terr, on="municipality_code", how="left")
@@ -255,9 +267,11 @@ def coverage_ratios(
     agg["reference_per_1000"] = agg["regional_per_1000"]
     if norms is not None:
         norm = read_norms(norms)
-        has = agg["type_code"].isin(norm.index)
-        agg.loc[has, "reference"] = "norm"
-        agg.loc[has, "reference_per_1000"] = agg.loc[has, "type_code"].map(norm).to_numpy()
+        has = agg["type_code"].isin(norm.index).to_numpy()
+        agg["reference"] = np.where(has, "norm", "regional_average")
+        agg["reference_per_1000"] = np.where(
+            has, agg["type_code"].map(norm).to_numpy(dtype=float),
+            agg["regional_per_1000"].to_numpy(dtype=float))
     agg["difference_per_1000"] = agg["units_per_1000"] - agg["reference_per_1000"]
     ref = agg["reference_per_1000"].to_numpy(dtype=float)
     agg["index"] = np.divide(

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -45,6 +46,8 @@ from ._validate import require_columns, require_store_crs
 from .coverage import target_population
 from .errors import AnalysisError
 from .reach import allocate_by_reach
+
+RasterPath = str | os.PathLike
 
 
 class StoreLike(Protocol):
@@ -307,6 +310,51 @@ def demand_points(inputs: AnalysisInputs, type_code: str,
         index=pd.Index(m["municipality_code"].astype(str).to_numpy(), name="municipality_code"),
     )
     return pts
+
+
+def raster_demand(inputs: AnalysisInputs, raster: RasterPath, type_code: str,
+                  base: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
+    """Population-raster cell centroids carrying the type's target population (dasymetric).
+
+    The raster only distributes people *within* a municipality; the counts stay those of the
+    population table: a cell in municipality *m* gets
+    ``value_cell × target_population_m / (sum of the values of m's cells)``. A municipality
+    with target population but no populated cell keeps its representative point. Cells outside
+    every municipality are dropped; a cell centre on a shared border goes to one of them.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Indexed by cell id (``r<row>c<col>``) or municipality code: ``demand``,
+        ``municipality_code``, ``orp_code``, ``region_code``, points in EPSG:5514.
+    """
+    from .zonal import raster_demand_points  # rasterio only when rasters are used
+
+    munis = demand_points(inputs, type_code, base)
+    cells = raster_demand_points(raster)
+    polys = inputs.municipalities[["municipality_code", "geometry"]].copy()
+    polys["municipality_code"] = polys["municipality_code"].astype(str)
+    hit = gpd.sjoin(cells, polys, how="inner", predicate="intersects")
+    hit = hit[~hit.index.duplicated(keep="first")]
+    total = hit.groupby("municipality_code")["demand"].transform("sum").to_numpy(float)
+    target = hit["municipality_code"].map(munis["demand"]).fillna(0.0).to_numpy(float)
+    out = gpd.GeoDataFrame(
+        {
+            "demand": hit["demand"].to_numpy(float) * np.divide(
+                target, total, out=np.zeros_like(target), where=total > 0),
+            "municipality_code": hit["municipality_code"].to_numpy(),
+        },
+        geometry=hit.geometry.to_numpy(), crs=STORE_EPSG, index=hit.index,
+    )
+    covered = set(out["municipality_code"])
+    rest = munis[~munis.index.isin(covered) & (munis["demand"] > 0)]
+    rest = rest.assign(municipality_code=rest.index.to_numpy())
+    out = pd.concat([out, rest[["demand", "municipality_code", "geometry"]]])
+    code_map = munis[["orp_code", "region_code"]]
+    out["orp_code"] = out["municipality_code"].map(code_map["orp_code"])
+    out["region_code"] = out["municipality_code"].map(code_map["region_code"])
+    out.index.name = "demand_id"
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=STORE_EPSG)
 
 
 def supply_sites(inputs: AnalysisInputs, type_code: str) -> gpd.GeoDataFrame:

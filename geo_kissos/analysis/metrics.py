@@ -16,10 +16,12 @@ from .fca import Decay, floating_catchment
 from .gaps import availability_gaps
 from .inputs import (
     AnalysisInputs,
+    RasterPath,
     _is_field_only,
     attribute_units,
     base_population,
     demand_points,
+    raster_demand,
     supply_sites,
 )
 from .reach import field_coverage
@@ -83,10 +85,29 @@ def access_by_orp(
     type_codes: Iterable[str] | None = None,
     params: AccessParams | None = None,
     base: pd.DataFrame | None = None,
+    raster: RasterPath | None = None,
 ) -> pd.DataFrame:
-    """Accessibility (municipality points to located sites) summarised per ORP and type.
+    """Accessibility (demand points to located sites) summarised per ORP and type.
 
-    Types without any located site are skipped.
+    Parameters
+    ----------
+    inputs : AnalysisInputs
+    type_codes : iterable of str, optional
+        Default: the types present. Types without any located site are skipped.
+    params : AccessParams, optional
+        Method, catchment and decay (default 3SFCA, 20 km, no decay).
+    base : pandas.DataFrame, optional
+        Target population per municipality × type (default from ``inputs``).
+    raster : str or path, optional
+        Population raster (EPSG:5514): demand points are its cells, carrying the target
+        population dasymetrically (:func:`~geo_kissos.analysis.inputs.raster_demand`);
+        default: one point per municipality.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``code`` (ORP), ``type_code``, ``demand``, ``unreached_demand``, ``unreached_share``,
+        ``access_per_1000`` (see :func:`summarise_access`).
     """
     params = params or AccessParams()
     codes = inputs.type_codes() if type_codes is None else [str(c) for c in type_codes]
@@ -97,7 +118,8 @@ def access_by_orp(
         sup = supply_sites(inputs, code)
         if sup.empty:
             continue
-        dem = demand_points(inputs, code, base)
+        dem = (demand_points(inputs, code, base) if raster is None
+               else raster_demand(inputs, raster, code, base))
         res = floating_catchment(dem, sup, method=params.method, max_cost=params.max_cost,
                                  decay=params.decay, supply_col="supply")
         s = summarise_access(res, dem["orp_code"])

@@ -6,6 +6,8 @@ Czech diacritics) or XLSX, chosen by the extension of ``--out``.
 
 from __future__ import annotations
 
+import functools
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -52,7 +54,24 @@ def _read_table(path: Path) -> pd.DataFrame:
                                     "municipality_code": str, "reach": str, "forms": str})
 
 
+def _echo_warnings(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Show the analysis' warnings (services left out...) as ``warning:`` lines on stderr."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                return f(*args, **kwargs)
+            finally:
+                for w in caught:
+                    click.echo(f"warning: {w.message}", err=True)
+
+    return wrapper
+
+
 def _common(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = _echo_warnings(f)
     f = click.option("--year", type=int, required=True, help="Analysis year.")(f)
     f = click.option("--type", "types", multiple=True,
                      help="§ type code(s) to analyse, e.g. --type 49 --type 50 (default: all "

@@ -22,6 +22,9 @@ from geo_kissos.errors import CRSError
 
 X0, Y0 = -560_000.0, -1_130_000.0
 
+# rasterstats/rasterio multiply affine transforms with `*` (affine deprecates it)
+pytestmark = pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")
+
 
 def _pts(xs, values, col, prefix):
     return gpd.GeoDataFrame(
@@ -115,3 +118,25 @@ def test_raster_in_other_crs_is_refused(tmp_path):
         ds.write(np.ones((1, 1), "float32"), 1)
     with pytest.raises(CRSError):
         raster_demand_points(path)
+
+
+def test_raster_demand_is_dasymetric_and_feeds_access(region_inputs, tmp_path):
+    from geo_kissos.analysis import access_by_orp, raster_demand
+
+    # 5 km cells over m1 (columns 0-1) and m2 (columns 2-3); m3 and m4 have no cells
+    data = np.array([[1, 3, 2, 0], [0, 4, 2, 0]], dtype="float32")
+    path = tmp_path / "pop.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=4, height=2, count=1, dtype="float32",
+                       crs="EPSG:5514", transform=from_origin(X0, Y0 + 10_000, 5000, 5000)) as ds:
+        ds.write(data, 1)
+    d = raster_demand(region_inputs, path, "49")
+    # m1 has 1000 aged 65+ spread 1:3:4 over its cells; m2 500 spread 2:2
+    assert d.loc["r0c0", "demand"] == pytest.approx(125)
+    assert d.loc["r1c1", "demand"] == pytest.approx(500)
+    assert d.loc["r0c2", "demand"] == pytest.approx(250)
+    assert d.loc["900003", "demand"] == 2000  # no cells: the municipality point
+    assert d["demand"].sum() == pytest.approx(4000)
+    assert set(d.loc[["r0c0", "r0c2"], "orp_code"]) == {"O1"}
+    acc = access_by_orp(region_inputs, ["49"], raster=path).set_index("code")
+    assert acc.loc["O1", "demand"] == pytest.approx(1500)
+    assert acc.loc["O2", "demand"] == pytest.approx(2500)
