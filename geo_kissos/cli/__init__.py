@@ -7,7 +7,7 @@ import sys
 import click
 
 from ..errors import GeoKissosError, InputError
-from . import boundaries, data, ingest
+from . import boundaries, data, export, ingest
 
 __all__ = ["main"]
 
@@ -22,7 +22,7 @@ def main() -> None:
     """
 
 
-for _module in (boundaries, data, ingest):
+for _module in (boundaries, data, ingest, export):
     _module.register(main)
 
 

@@ -97,24 +97,45 @@ def source_line(layer: Layer, store: Any) -> str:
     return "; ".join(parts)
 
 
-def _sites_for(layer: Layer, sites: gpd.GeoDataFrame, sites_layer: Layer, mode: str
+def parse_sites(spec: str) -> str | tuple[str, ...]:
+    """``auto``, ``all``, ``none`` or a comma-separated list of § codes (``"49,50"``).
+
+    Raises
+    ------
+    ValueError
+        For anything else (unknown § codes included).
+    """
+    spec = str(spec).strip().lower().replace("§", "")
+    if spec in ("auto", "all", "none"):
+        return spec
+    codes = tuple(c.strip() for c in spec.split(",") if c.strip())
+    bad = [c for c in codes if c not in SERVICE_TYPE_BY_CODE]
+    if not codes or bad:
+        raise ValueError(f"sites: use auto, all, none or § codes such as 49,50 (unknown: {bad or spec!r})")
+    return codes
+
+
+def _sites_for(layer: Layer, sites: gpd.GeoDataFrame, sites_layer: Layer, mode: str | tuple[str, ...]
                ) -> tuple[gpd.GeoDataFrame | None, list[tuple[str, str]]]:
     if mode == "none" or sites is None or not len(sites):
         return None, []
-    type_code = layer.source_arg if layer.source_kind in ("coverage", "gap") else None
-    if mode == "auto" and type_code is not None:
-        pts = sites[sites["type_code"].astype(str) == type_code]
-        if not len(pts):
-            return None, []
-        stype = SERVICE_TYPE_BY_CODE[type_code]
-        colour = sites_layer.colour_of_type(type_code)
-        pts = pts.assign(colour=colour)
-        return pts, [(f"§ {type_code} {stype.name_cs}", colour)]
-    return sites, layer_legend(sites_layer, sites)
+    if mode == "auto":
+        own = layer.source_arg if layer.source_kind in ("coverage", "gap") else None
+        mode = (own,) if own else "all"
+    if mode == "all":
+        return sites, layer_legend(sites_layer, sites)
+    pts = sites[sites["type_code"].astype(str).isin(mode)]
+    if not len(pts):
+        return None, []
+    if len(mode) == 1:  # one type: one colour, the type named in the legend
+        code = mode[0]
+        colour = sites_layer.colour_of_type(code)
+        return pts.assign(colour=colour), [(f"§ {code} {SERVICE_TYPE_BY_CODE[code].name_cs}", colour)]
+    return pts, layer_legend(sites_layer, pts)
 
 
 def load_map_data(store: Any, layer_id: str = DEFAULT_LAYER, year: int | None = None, *,
-                  sites: str = "auto", layers_dir: str | Path | None = None) -> MapData:
+                  sites: str | tuple[str, ...] = "auto", layers_dir: str | Path | None = None) -> MapData:
     """Everything needed to draw any ORP of a layer, computed once for the whole region.
 
     Parameters
@@ -125,9 +146,9 @@ def load_map_data(store: Any, layer_id: str = DEFAULT_LAYER, year: int | None = 
         A layer of ``layers/`` (:func:`geo_kissos.layers.load_layers`).
     year : int, optional
         Year shown (the latest year ``<=`` it with data; default: the latest).
-    sites : {"auto", "all", "none"}
+    sites : {"auto", "all", "none"} or str or tuple of str
         Service sites drawn: ``auto`` = the sites of the layer's § type for coverage/gap
-        layers, all sites otherwise.
+        layers, all sites otherwise; or § codes (``"49,50"`` or ``("49", "50")``).
     layers_dir : str or Path, optional
         Folder of layer files (default ``layers/``).
 
@@ -140,8 +161,7 @@ def load_map_data(store: Any, layer_id: str = DEFAULT_LAYER, year: int | None = 
     geo_kissos.errors.UnknownLayerError
         When no layer file defines ``layer_id``.
     """
-    if sites not in ("auto", "all", "none"):
-        raise ValueError("sites must be 'auto', 'all' or 'none'")
+    sites = parse_sites(",".join(sites)) if isinstance(sites, tuple) else parse_sites(sites)
     layer = get_layer(layer_id, layers_dir)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -260,5 +280,6 @@ __all__ = [
     "format_date",
     "key_figures",
     "load_map_data",
+    "parse_sites",
     "source_line",
 ]

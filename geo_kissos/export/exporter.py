@@ -106,7 +106,7 @@ class Exporter:
     """
 
     def __init__(self, store: Any, layer_id: str = DEFAULT_LAYER, year: int | None = None, *,
-                 sites: str = "auto", dpi: int = L.DEFAULT_DPI, norms: pd.DataFrame | None = None,
+                 sites: str | tuple[str, ...] = "auto", dpi: int = L.DEFAULT_DPI, norms: pd.DataFrame | None = None,
                  layers_dir: str | Path | None = None) -> None:
         self.store = store
         self.layer_id = layer_id

@@ -112,9 +112,9 @@ def region_tables(inputs: AnalysisInputs, norms: pd.DataFrame | None = None,
 
 # --------------------------------------------------------------------------- writing
 def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
-    """UTF-8 CSV with a header row, ``\\n`` line ends, no index (deterministic)."""
+    """UTF-8 CSV with BOM (Excel shows Czech letters), a header row, ``\\n`` line ends, no index."""
     path = Path(path)
-    df.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    df.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
     return path
 
 

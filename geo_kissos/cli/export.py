@@ -1,0 +1,103 @@
+"""``geo-kissos export``: coverage maps, tables and the atlas of ORPs for their coordinators.
+
+Register with ``export.register(main)``.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from ..export import DEFAULT_LAYER, FORMATS, Exporter, parse_formats
+from ..export.data import parse_sites
+from ..layers import load_layers
+from .options import open_cli_store, store_option
+
+
+def _read_norms(path: Path | None) -> pd.DataFrame | None:
+    if path is None:
+        return None
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return pd.read_excel(path, dtype={"type_code": str})
+    return pd.read_csv(path, dtype={"type_code": str})
+
+
+def _formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
+    try:
+        return parse_formats(value)
+    except Exception as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+def _sites(ctx: click.Context, param: click.Parameter, value: str) -> str | tuple[str, ...]:
+    try:
+        return parse_sites(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+@click.command("export")
+@click.option("--orp", "orps", multiple=True, metavar="NAME|CODE",
+              help="ORP by name (diacritics optional) or code; repeat for several.")
+@click.option("--all", "all_orps", is_flag=True, help="Every ORP, and the multi-page PDF atlas.")
+@click.option("--layer", "layer_id", default=DEFAULT_LAYER, show_default=True,
+              help="Layer id (see --list-layers).")
+@click.option("--year", type=int, default=None, help="Year (default: the latest with data).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("exports"),
+              show_default=True, help="Output folder (one sub-folder per ORP).")
+@click.option("--formats", default=",".join(FORMATS), show_default=True, callback=_formats,
+              help="Comma-separated subset of png,pdf,html,csv,xlsx.")
+@click.option("--sites", default="auto", show_default=True, callback=_sites,
+              help="Service sites drawn: auto (the layer's § type, or all), all, none, or § codes (49,50).")
+@click.option("--dpi", type=click.IntRange(50, 600), default=150, show_default=True,
+              help="PNG resolution (A4).")
+@click.option("--norms", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="CSV/XLSX with type_code, units_per_1000 (default: regional averages).")
+@click.option("--no-atlas", is_flag=True, help="With --all: skip the atlas PDF.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--list-layers", is_flag=True, help="List the layers that can be exported and exit.")
+@store_option
+def export(orps: tuple[str, ...], all_orps: bool, layer_id: str, year: int | None, out_dir: Path,
+           formats: tuple[str, ...], sites: str | tuple[str, ...], dpi: int, norms: Path | None,
+           no_atlas: bool, quiet: bool, list_layers: bool, store_url: str) -> None:
+    """Export coverage maps (PNG, PDF, HTML) and gap/coverage tables (CSV, XLSX) per ORP.
+
+    \b
+    Examples:
+      geo-kissos export --orp Šternberk
+      geo-kissos export --orp 7110 --layer population-65-share --formats pdf,xlsx
+      geo-kissos export --all --out exports/2025     # + atlas_<layer>.pdf
+    """
+    if list_layers:
+        for lid, layer in load_layers().items():
+            click.echo(f"{lid:28s} {layer.kind:10s} {layer.title_cs}")
+        return
+    if not orps and not all_orps:
+        raise click.UsageError("name an ORP with --orp NAME|CODE, or use --all")
+    if orps and all_orps:
+        raise click.UsageError("use either --orp or --all, not both")
+    started = time.perf_counter()
+    with open_cli_store(store_url) as store:
+        ex = Exporter(store, layer_id, year, sites=sites, dpi=dpi, norms=_read_norms(norms))
+        if all_orps:
+            results, atlas = ex.export_all(out_dir, formats, atlas=not no_atlas, progress=not quiet)
+        else:
+            codes = [ex.resolve_orp(o) for o in orps]  # fail before writing anything
+            results = [ex.export_orp(c, out_dir, formats) for c in codes]
+            atlas = None
+    for r in results:
+        click.echo(f"ORP {r.orp_name} ({r.orp_code}): {len(r.files)} file(s) in {r.directory}")
+        if len(results) == 1:
+            for path in r.files.values():
+                click.echo(f"  {path}")
+    if atlas is not None:
+        click.echo(f"atlas: {atlas}")
+    click.echo(f"done in {time.perf_counter() - started:.1f} s (layer {layer_id}, year {ex.year})")
+
+
+def register(main: click.Group) -> None:
+    """Add the ``export`` command to ``main``."""
+    main.add_command(export)
