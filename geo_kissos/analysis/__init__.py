@@ -54,7 +54,7 @@ from .inputs import (
 from .metrics import AccessParams, access_by_orp, compute_metrics, summarise_access
 from .reach import allocate_by_reach, field_coverage, unreached_municipalities
 from .scenarios import apply_scenario, compare_metrics, compare_scenario
-from .sensitivity import sensitivity_grid
+from .sensitivity import access_sensitivity, sensitivity_grid
 from .zonal import catchment_population, raster_demand_points, zonal_population
 
 __all__ = [
@@ -66,6 +66,7 @@ __all__ = [
     "NoDecay",
     "StepDecay",
     "access_by_orp",
+    "access_sensitivity",
     "allocate_by_reach",
     "apply_scenario",
     "attribute_units",

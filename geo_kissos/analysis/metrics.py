@@ -139,8 +139,12 @@ def compute_metrics(
     norms: pd.DataFrame | None = None,
     access: AccessParams | None = None,
     with_access: bool = True,
+    raster: RasterPath | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Every metric of the inputs.
+
+    ``raster`` (a population raster in EPSG:5514) puts accessibility demand on its cells
+    instead of municipality points (see :func:`access_by_orp`).
 
     Returns
     -------
@@ -159,5 +163,5 @@ def compute_metrics(
     field = svc[svc["forms"].map(_is_field_only)]
     out["field"] = field_coverage(inputs.reach, field, base, inputs.municipalities)
     if with_access:
-        out["access"] = access_by_orp(inputs, codes, access, base)
+        out["access"] = access_by_orp(inputs, codes, access, base, raster=raster)
     return out

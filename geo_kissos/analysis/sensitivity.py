@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from .coverage import PER
+from .coverage import PER, read_norms
 from .errors import AnalysisError
 from .fca import (
     METHODS,
@@ -33,6 +33,7 @@ from .fca import (
     gaussian_decay,
     pairs_from_costs,
 )
+from .inputs import AnalysisInputs, RasterPath, demand_points, raster_demand, supply_sites
 from .metrics import summarise_access
 
 DecaySpec = str | float | tuple[str, float]
@@ -131,3 +132,41 @@ def sensitivity_grid(
     out = pd.concat(rows, ignore_index=True)
     return out[["method", "max_cost", "decay", "code", "demand", "unreached_share",
                 "access_per_1000", "reference_per_1000", "access_gap_units"]]
+
+
+def access_sensitivity(
+    inputs: AnalysisInputs,
+    type_code: str,
+    *,
+    max_costs: Sequence[float] = (5_000.0, 10_000.0, 20_000.0, 30_000.0),
+    methods: Iterable[str] = ("2sfca", "e2sfca", "3sfca"),
+    decays: Iterable[DecaySpec] = ("none", "steps"),
+    norms: pd.DataFrame | None = None,
+    raster: RasterPath | None = None,
+) -> pd.DataFrame:
+    """:func:`sensitivity_grid` for one service type of the inputs, per ORP.
+
+    Demand: the type's target population at municipality points (or raster cells, see
+    :func:`~geo_kissos.analysis.inputs.raster_demand`); supply: the located sites. The
+    reference of the access-based gap is the type's norm when ``norms`` has one, else the
+    regional demand-weighted accessibility of each parameter set.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`sensitivity_grid`, with ``type_code``; ``code`` is the ORP (``all`` = region).
+    """
+    code = str(type_code)
+    supply = supply_sites(inputs, code)
+    if supply.empty:
+        raise AnalysisError(f"§ {code}: no located site in {inputs.year}, nothing to vary")
+    demand = (demand_points(inputs, code) if raster is None
+              else raster_demand(inputs, raster, code))
+    ref = None
+    if norms is not None:
+        norm = read_norms(norms)
+        ref = float(norm[code]) if code in norm.index else None
+    grid = sensitivity_grid(demand, supply, max_costs=max_costs, methods=methods, decays=decays,
+                            groups=demand["orp_code"], reference_per_1000=ref)
+    grid.insert(0, "type_code", code)
+    return grid

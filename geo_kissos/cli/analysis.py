@@ -19,22 +19,29 @@ from ..analysis import (
     AccessParams,
     AnalysisError,
     access_by_orp,
+    access_sensitivity,
     attribute_units,
     base_population,
     compare_scenario,
     coverage_ratios,
     field_coverage,
     gaps_from_coverage,
+    indicator_base,
     load_inputs,
     step_decay,
 )
 from ..analysis.fca import METHODS, gaussian_decay
 from ..analysis.inputs import _is_field_only
+from ..catalogue import SERVICE_TYPE_BY_CODE
 from .options import open_cli_store, store_option
 
 
-def write_table(df: pd.DataFrame, out: Path, sheet: str = "table") -> None:
-    """Write ``df`` as CSV or XLSX by the extension of ``out``."""
+def write_table(df: pd.DataFrame, out: Path, sheet: str = "table",
+                year: int | None = None) -> None:
+    """Write ``df`` as CSV or XLSX by the extension of ``out`` (with a ``year`` column first)."""
+    if year is not None and "year" not in df.columns:
+        df = df.copy()
+        df.insert(0, "year", year)
     suffix = out.suffix.lower()
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
@@ -89,6 +96,9 @@ def _access_options(f: Callable[..., Any]) -> Callable[..., Any]:
                      help="Floating-catchment method.")(f)
     f = click.option("--max-distance", type=float, default=20_000.0, show_default=True,
                      help="Catchment radius in metres (EPSG:5514).")(f)
+    f = click.option("--raster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     default=None, help="Population raster (EPSG:5514): demand at its cells "
+                     "(dasymetric) instead of municipality points.")(f)
     f = click.option("--sigma", type=float, default=None,
                      help="Gaussian decay width in metres (default: none for 2sfca/3sfca/bfca, "
                           "Luo & Qi steps for e2sfca).")(f)
@@ -108,8 +118,8 @@ def _load(store_url: str, year: int):
         return load_inputs(store, year)
 
 
-def _types(inputs, types: tuple[str, ...]) -> list[str]:
-    codes = list(types) or inputs.type_codes()
+def _types(inputs, types: tuple[str, ...], all_types: bool = False) -> list[str]:
+    codes = list(types) or (list(SERVICE_TYPE_BY_CODE) if all_types else inputs.type_codes())
     if not codes:
         raise AnalysisError(f"no services with units in {inputs.year}: nothing to analyse")
     return codes
@@ -122,13 +132,23 @@ def analysis() -> None:
 
 @analysis.command("gaps")
 @_common
+@click.option("--indicator", default=None, metavar="CODE",
+              help="Measure need against a demand indicator instead of the target population "
+                   "(e.g. PNP_TOTAL, care-allowance recipients): norms are then per 1,000 "
+                   "recipients.")
+@click.option("--all-types", is_flag=True,
+              help="All 33 types of the Act, also those without any service (with --norms "
+                   "they show the whole need as deficit).")
 def gaps_cmd(store_url: str, year: int, types: tuple[str, ...], norms: Path | None,
-             out: Path) -> None:
+             out: Path, indicator: str | None, all_types: bool) -> None:
     """Gap table for all ORPs × service types: units, need, deficit/surplus, rank."""
     inputs = _load(store_url, year)
-    codes = _types(inputs, types)
+    codes = _types(inputs, types, all_types)
     norm_table = _read_table(norms) if norms else None
-    base = base_population(inputs, codes)
+    if indicator:
+        base = indicator_base(inputs.indicators, year, indicator, codes)
+    else:
+        base = base_population(inputs, codes)
     units = attribute_units(inputs, base)
     frames = []
     with click.progressbar(codes, label="gaps per service type", file=click.get_text_stream(
@@ -140,7 +160,7 @@ def gaps_cmd(store_url: str, year: int, types: tuple[str, ...], norms: Path | No
     cov = pd.concat(frames, ignore_index=True)
     # priority compares all ORP × type rows: computed on the whole table
     table = gaps_from_coverage(cov)
-    write_table(table, out, sheet=f"gaps {year}")
+    write_table(table, out, sheet=f"gaps {year}", year=year)
     click.echo(f"{out}: {len(table)} rows ({table['code'].nunique()} ORPs × {len(codes)} types)")
 
 
@@ -156,7 +176,7 @@ def coverage_cmd(store_url: str, year: int, types: tuple[str, ...], norms: Path 
     base = base_population(inputs, codes)
     table = coverage_ratios(attribute_units(inputs, base), base, inputs.municipalities,
                             level=level, norms=_read_table(norms) if norms else None)
-    write_table(table, out, sheet=f"coverage {year}")
+    write_table(table, out, sheet=f"coverage {year}", year=year)
     click.echo(f"{out}: {len(table)} rows")
 
 
@@ -171,7 +191,7 @@ def field_cmd(store_url: str, year: int, types: tuple[str, ...], norms: Path | N
     svc = svc[svc["forms"].map(_is_field_only)]
     table = field_coverage(inputs.reach, svc, base_population(inputs, codes),
                            inputs.municipalities)
-    write_table(table, out, sheet=f"field {year}")
+    write_table(table, out, sheet=f"field {year}", year=year)
     click.echo(f"{out}: {len(table)} rows, {int((~table['reached']).sum())} unreached")
 
 
@@ -179,7 +199,8 @@ def field_cmd(store_url: str, year: int, types: tuple[str, ...], norms: Path | N
 @_common
 @_access_options
 def access_cmd(store_url: str, year: int, types: tuple[str, ...], norms: Path | None, out: Path,
-               method: str, max_distance: float, sigma: float | None) -> None:
+               method: str, max_distance: float, sigma: float | None,
+               raster: Path | None) -> None:
     """Accessibility per ORP and type (municipality points to service sites)."""
     inputs = _load(store_url, year)
     codes = _types(inputs, types)
@@ -189,9 +210,9 @@ def access_cmd(store_url: str, year: int, types: tuple[str, ...], norms: Path | 
     with click.progressbar(codes, label="accessibility per service type",
                            file=click.get_text_stream("stderr")) as bar:
         for code in bar:
-            frames.append(access_by_orp(inputs, [code], params, base))
+            frames.append(access_by_orp(inputs, [code], params, base, raster=raster))
     table = pd.concat(frames, ignore_index=True)
-    write_table(table, out, sheet=f"access {year}")
+    write_table(table, out, sheet=f"access {year}", year=year)
     click.echo(f"{out}: {len(table)} rows")
 
 
@@ -201,17 +222,64 @@ def access_cmd(store_url: str, year: int, types: tuple[str, ...], norms: Path | 
 @click.argument("changes", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def scenario_cmd(store_url: str, year: int, types: tuple[str, ...], norms: Path | None,
                  out: Path, method: str, max_distance: float, sigma: float | None,
-                 changes: Path) -> None:
+                 raster: Path | None, changes: Path) -> None:
     """Apply CHANGES (CSV/XLSX: action, service_id, type_code, x, y, units...) in memory and
     write every metric before, after and the difference. The store is not changed."""
     inputs = _load(store_url, year)
     diff = compare_scenario(
         inputs, _read_table(changes), type_codes=list(types) or None,
         norms=_read_table(norms) if norms else None,
-        access=_params(method, max_distance, sigma),
+        access=_params(method, max_distance, sigma), raster=raster,
     )
-    write_table(diff, out, sheet=f"scenario {year}")
+    write_table(diff, out, sheet=f"scenario {year}", year=year)
     click.echo(f"{out}: {len(diff)} rows, {int(diff['changed'].sum())} changed")
+
+
+@analysis.command("sensitivity")
+@_common
+@click.option("--distances", default="5000,10000,20000,30000", show_default=True,
+              help="Catchment radii in metres, comma-separated.")
+@click.option("--methods", default="2sfca,e2sfca,3sfca", show_default=True,
+              help="FCA methods, comma-separated.")
+@click.option("--decays", default="none,steps", show_default=True,
+              help="Decays, comma-separated: none, steps, or a Gaussian sigma in metres.")
+@click.option("--raster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Population raster (EPSG:5514) for demand cells.")
+def sensitivity_cmd(store_url: str, year: int, types: tuple[str, ...], norms: Path | None,
+                    out: Path, distances: str, methods: str, decays: str,
+                    raster: Path | None) -> None:
+    """Accessibility and access-based gaps per ORP over catchment sizes, methods and decays."""
+    inputs = _load(store_url, year)
+    codes = _types(inputs, types)
+    try:
+        radii = [float(d) for d in distances.split(",") if d.strip()]
+    except ValueError:
+        raise click.BadParameter("numbers in metres, e.g. 5000,10000",
+                                 param_hint="--distances") from None
+    specs: list[str | float] = []
+    for d in (p.strip() for p in decays.split(",") if p.strip()):
+        try:
+            specs.append(float(d))
+        except ValueError:
+            specs.append(d)
+    norm_table = _read_table(norms) if norms else None
+    frames = []
+    with click.progressbar(codes, label="sensitivity per service type",
+                           file=click.get_text_stream("stderr")) as bar:
+        for code in bar:
+            try:
+                frames.append(access_sensitivity(
+                    inputs, code, max_costs=radii, methods=methods.split(","), decays=specs,
+                    norms=norm_table, raster=raster))
+            except AnalysisError as exc:
+                if "no located site" not in str(exc):
+                    raise
+                click.echo(f"warning: {exc}", err=True)
+    if not frames:
+        raise AnalysisError("no type with located sites: nothing to vary")
+    table = pd.concat(frames, ignore_index=True)
+    write_table(table, out, sheet=f"sensitivity {year}", year=year)
+    click.echo(f"{out}: {len(table)} rows")
 
 
 def register(main: click.Group) -> None:

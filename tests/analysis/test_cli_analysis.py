@@ -81,3 +81,34 @@ def test_bad_output_extension(cli, store_path, tmp_path):
     res = CliRunner().invoke(cli, ["analysis", "gaps", "--store", str(store_path), "--year",
                                    "2025", "--out", str(tmp_path / "gaps.txt")])
     assert res.exit_code != 0 and ".csv or .xlsx" in res.output
+
+
+def test_sensitivity_indicator_and_all_types(cli, store_path, tmp_path):
+    s = ["--store", str(store_path), "--year", "2025"]
+    out = tmp_path / "sens.csv"
+    _run(cli, ["analysis", "sensitivity", *s, "--type", "49", "--distances", "5000,40000",
+               "--methods", "2sfca,3sfca", "--decays", "none,7000", "--out", str(out)])
+    t = pd.read_csv(out, dtype={"type_code": str, "code": str})
+    assert set(t["method"]) == {"2sfca", "3sfca"}
+    assert set(t["decay"]) == {"none", "gaussian(7000)"}
+    big = t[(t["max_cost"] == 40_000) & (t["method"] == "2sfca") & (t["code"] == "all")]
+    assert big["unreached_share"].iloc[0] == 0  # 40 km reaches both homes from everywhere
+    assert big["access_per_1000"].iloc[0] == pytest.approx(90 / 4000 * 1000)
+    assert (t["year"] == 2025).all()
+    # need from an indicator stored in the store: 100/100/300/100 recipients
+    from geo_kissos.store import GpkgStore
+
+    store = GpkgStore(store_path)
+    with store.transaction() as w:
+        w.upsert("indicator_value", pd.DataFrame({
+            "municipality_code": ["900001", "900002", "900003", "900004"], "year": [2025] * 4,
+            "code": ["PNP_TOTAL"] * 4, "value": [100.0, 100.0, 300.0, 100.0]}))
+    store.close()
+    gaps = tmp_path / "gaps.csv"
+    _run(cli, ["analysis", "gaps", *s, "--type", "49", "--indicator", "PNP_TOTAL",
+               "--out", str(gaps)])
+    g = pd.read_csv(gaps, dtype={"type_code": str, "code": str}).set_index("code")
+    assert g.loc["O1", "need_units"] == pytest.approx(30)  # 150 beds per 1,000 recipients
+    _run(cli, ["analysis", "gaps", *s, "--all-types", "--out", str(gaps)])
+    g = pd.read_csv(gaps, dtype={"type_code": str, "code": str})
+    assert len(g) == 2 * 33

@@ -159,3 +159,16 @@ def test_field_coverage_overlapping_services_and_empty_reach():
     assert fc.loc["2", "n_services"] == 2
     assert fc.loc["3", "units"] == pytest.approx(2.0)  # reach without target population
     assert np.isnan(fc.loc["3", "units_per_1000"])
+
+
+def test_units_in_municipality_without_population_rows_still_count(region_inputs):
+    base = base_population(region_inputs)
+    base = base[base["municipality_code"] != "900001"]  # no population reported for m1
+    units = attribute_units(region_inputs)
+    cov = coverage_ratios(units, base, region_inputs.municipalities).set_index(
+        ["code", "type_code"])
+    assert cov.loc[("O1", "49"), "units"] == 60
+    assert cov.loc[("O1", "49"), "target_population"] == 500
+    with pytest.warns(UserWarning, match="outside the territory"):
+        coverage_ratios(pd.DataFrame({"municipality_code": ["999999"], "type_code": ["49"],
+                                      "units": [5.0]}), base, region_inputs.municipalities)

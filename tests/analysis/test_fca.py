@@ -258,3 +258,40 @@ def test_3sfca_step_decay_equals_access_on_full_matrix(random_points):
                   weight_fn=access.weights.step_fn(steps)).reindex(demand.index)
     ours = three_step_fca(demand, supply, decay=step_decay(steps))["access"]
     assert np.allclose(theirs, ours, equal_nan=True, rtol=1e-12, atol=0)
+
+
+def test_3sfca_separate_selection_decay(line):
+    demand, supply = line
+    sel = step_decay({600: 3.0, 1000: 1.0})  # b prefers s0 (500 m) 3:1 over s1 (800 m)
+    out = three_step_fca(demand, supply, max_cost=1000, selection_decay=sel)
+    r0 = 10 / (100 * 1 + 300 * 0.75)
+    r1 = 20 / (300 * 0.25)
+    assert out.loc["d0", "access"] == pytest.approx(r0)
+    assert out.loc["d1", "access"] == pytest.approx(0.75 * r0 + 0.25 * r1)
+
+
+def test_bfca_and_3sfca_do_not_inflate_on_random_points(random_points):
+    demand, supply = random_points
+    radius = 5000.0
+    two = two_step_fca(demand, supply, max_cost=radius, decay=gaussian_decay(2000))
+    three = three_step_fca(demand, supply, max_cost=radius, decay=gaussian_decay(2000))
+    bal = floating_catchment(demand, supply, method="bfca", max_cost=radius,
+                             decay=gaussian_decay(2000))
+    # sites with demand in reach (every site here): their supply is handed out exactly once
+    costs = euclidean_costs(demand, supply, radius)
+    served = supply.loc[supply.index.isin(costs["destination"]), "supply"].sum()
+    handed = (three["demand"] * three["access"]).sum()
+    assert handed == pytest.approx(served)
+    # BFCA against an independent pandas transcription of the R `accessibility::fca_bfca`
+    t = costs.copy()
+    t["w"] = np.exp(-t["cost"] ** 2 / (2 * 2000.0**2))
+    t["w_i"] = t["w"] / t.groupby("origin")["w"].transform("sum")
+    t["w_j"] = t["w"] / t.groupby("destination")["w"].transform("sum")
+    t["pop"] = t["origin"].map(demand["demand"])
+    served_pop = (t["pop"] * t["w_i"]).groupby(t["destination"]).sum()
+    ppr = supply["supply"].reindex(served_pop.index) / served_pop
+    expected = (t["destination"].map(ppr) * t["w_j"]).groupby(t["origin"]).sum()
+    expected = expected.reindex(demand.index)
+    assert np.allclose(bal["access"], expected, rtol=1e-12, atol=0, equal_nan=True)
+    assert bal["access"].sum() == pytest.approx(ppr.sum())  # level of service not inflated
+    assert bal["access"].notna().equals(two["access"].notna())
