@@ -51,7 +51,13 @@ from .inputs import (
     service_units,
     supply_sites,
 )
-from .metrics import AccessParams, access_by_orp, compute_metrics, summarise_access
+from .metrics import (
+    AccessParams,
+    access_by_orp,
+    compute_metrics,
+    coverage_over_years,
+    summarise_access,
+)
 from .reach import allocate_by_reach, field_coverage, unreached_municipalities
 from .scenarios import apply_scenario, compare_metrics, compare_scenario
 from .sensitivity import access_sensitivity, sensitivity_grid
@@ -77,6 +83,7 @@ __all__ = [
     "compare_metrics",
     "compare_scenario",
     "compute_metrics",
+    "coverage_over_years",
     "coverage_ratios",
     "default_steps",
     "demand_points",

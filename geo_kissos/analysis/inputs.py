@@ -221,10 +221,7 @@ def load_inputs(store: StoreLike, year: int) -> AnalysisInputs:
     reach = store.read("reach")
     reach = pd.DataFrame(reach[["service_id", "municipality_code"]]).astype(str)
     reach = reach[reach["service_id"].isin(svc["service_id"])].reset_index(drop=True)
-    try:
-        indicators = store.read("indicator_value")
-    except Exception:
-        indicators = pd.DataFrame(columns=["municipality_code", "year", "code", "value"])
+    indicators = store.read("indicator_value")
     muni = muni.copy()
     muni["municipality_code"] = muni["municipality_code"].astype(str)
     return AnalysisInputs(

@@ -11,16 +11,18 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .coverage import PER
+from .coverage import PER, coverage_ratios
 from .fca import Decay, floating_catchment
 from .gaps import availability_gaps
 from .inputs import (
     AnalysisInputs,
     RasterPath,
+    StoreLike,
     _is_field_only,
     attribute_units,
     base_population,
     demand_points,
+    load_inputs,
     raster_demand,
     supply_sites,
 )
@@ -165,3 +167,37 @@ def compute_metrics(
     if with_access:
         out["access"] = access_by_orp(inputs, codes, access, base, raster=raster)
     return out
+
+
+def coverage_over_years(
+    store: StoreLike,
+    years: Iterable[int],
+    *,
+    level: str = "orp",
+    norms: pd.DataFrame | None = None,
+    type_codes: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Coverage ratios (:func:`~geo_kissos.analysis.coverage.coverage_ratios`) for several years.
+
+    Each year uses its own services, units and (latest available) population.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The coverage tables of all years, with a ``year`` column first.
+    """
+    frames = []
+    for year in years:
+        inputs = load_inputs(store, int(year))
+        codes = inputs.type_codes() if type_codes is None else [str(c) for c in type_codes]
+        if not codes:
+            continue
+        base = base_population(inputs, codes)
+        units = attribute_units(inputs, base)
+        cov = coverage_ratios(units[units["type_code"].isin(codes)], base,
+                              inputs.municipalities, level=level, norms=norms)
+        cov.insert(0, "year", int(year))
+        frames.append(cov)
+    if not frames:
+        return pd.DataFrame()
+    return pd.concat(frames, ignore_index=True)

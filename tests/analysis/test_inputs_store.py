@@ -62,3 +62,19 @@ def test_load_inputs_from_loaded_demo_store(loaded_store):
     assert len(gaps) == gaps["code"].nunique() * gaps["type_code"].nunique()
     # against the regional average, the gaps of each type balance out over the region
     assert gaps.groupby("type_code")["gap_units"].sum().abs().max() < 1e-6
+
+
+def test_coverage_over_years(empty_store, region_tables):
+    from geo_kissos.analysis import coverage_over_years
+
+    with empty_store.transaction() as w:
+        for name, df in region_tables.items():
+            w.upsert(name, df)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # NOUNITS has no units
+        cov = coverage_over_years(empty_store, [2024, 2025], type_codes=["49"])
+    c = cov.set_index(["year", "code"])
+    # 2024: S1 had 10 beds in the network, population of 2024 (S2: 30 beds from capacity)
+    assert c.loc[(2024, "O1"), "units"] == 10
+    assert c.loc[(2025, "O1"), "units"] == 60
+    assert c.loc[(2025, "O2"), "units_per_1000"] == pytest.approx(12)

@@ -140,3 +140,8 @@ def test_raster_demand_is_dasymetric_and_feeds_access(region_inputs, tmp_path):
     acc = access_by_orp(region_inputs, ["49"], raster=path).set_index("code")
     assert acc.loc["O1", "demand"] == pytest.approx(1500)
     assert acc.loc["O2", "demand"] == pytest.approx(2500)
+
+
+def test_missing_raster_is_an_analysis_error(tmp_path):
+    with pytest.raises(AnalysisError, match="cannot open raster"):
+        raster_demand_points(tmp_path / "nope.tif")
