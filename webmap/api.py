@@ -1,0 +1,331 @@
+"""JSON API following OGC API - Features (Part 1: Core, GeoJSON): one collection per layer.
+
+Routes (under ``/api``)
+-----------------------
+``/``                              landing page
+``/conformance``                   conformance classes
+``/collections``                   every layer of ``layers/``
+``/collections/<id>``              one layer: legend, popup fields, years (``?year=``)
+``/collections/<id>/items``        GeoJSON FeatureCollection (RFC 7946, WGS 84) with
+                                   ``numberMatched``/``numberReturned``/``links``; parameters
+                                   ``orp, year, bbox, limit, offset, zoom, f`` and, for points,
+                                   ``type, form, provider``
+``/collections/<id>/items/<fid>``  one feature
+``/places``                        search index (ORPs and municipalities with bounding boxes)
+``/boundaries/<level>``            plain municipality or ORP outlines (``?zoom=``)
+
+A bad parameter is a 400 with a JSON body naming it; an unknown collection or feature a 404.
+Responses are gzip-compressed when the client accepts it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from flask import Blueprint, Response, current_app, request, url_for
+
+from geo_kissos.layers import Layer, layer_legend
+
+from .data import MapData
+from .geometry import serve_points
+from .params import ItemsQuery, ParamError, parse_items_query, parse_year, parse_zoom_only
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+GEOJSON = "application/geo+json"
+JSON = "application/json"
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+]
+#: Bodies smaller than this are sent uncompressed.
+GZIP_MIN_BYTES = 1024
+
+
+class NotFound(LookupError):
+    """An unknown collection or feature."""
+
+
+def map_data() -> MapData:
+    """The app's :class:`MapData`."""
+    return current_app.extensions["geo_kissos"]
+
+
+# --------------------------------------------------------------------------- responses
+def _dumps(obj: Any) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+def send(body: bytes, status: int = 200, mimetype: str = JSON, gz: bytes | None = None) -> Response:
+    """A response with ``body``, gzip-compressed when the client accepts it."""
+    resp = Response(status=status, mimetype=mimetype)
+    resp.vary.add("Accept-Encoding")
+    if len(body) >= GZIP_MIN_BYTES and request.accept_encodings["gzip"]:
+        resp.set_data(gz if gz is not None else gzip.compress(body, compresslevel=6))
+        resp.headers["Content-Encoding"] = "gzip"
+    else:
+        resp.set_data(body)
+    if status == 200:
+        resp.headers["Cache-Control"] = "public, max-age=60"
+    return resp
+
+
+def _cached(key: tuple[Any, ...], build: Any) -> tuple[bytes, bytes]:
+    def make() -> tuple[bytes, bytes]:
+        raw = _dumps(build())
+        return raw, gzip.compress(raw, compresslevel=6)
+    return map_data().cache.get(key, make)
+
+
+def _error(status: int, code: str, description: str, **extra: Any) -> Response:
+    return send(_dumps({"code": code, "description": description, **extra}), status=status)
+
+
+@bp.errorhandler(ParamError)
+def _bad_param(exc: ParamError) -> Response:
+    return _error(400, "InvalidParameterValue", str(exc), parameter=exc.param)
+
+
+@bp.errorhandler(NotFound)
+def _not_found(exc: NotFound) -> Response:
+    return _error(404, "NotFound", str(exc.args[0]))
+
+
+def _layer(collection_id: str) -> Layer:
+    layers = map_data().layers
+    if collection_id not in layers:
+        raise NotFound(f"unknown collection {collection_id!r}; known: {', '.join(layers)}")
+    return layers[collection_id]
+
+
+def _link(href: str, rel: str, mtype: str, title: str = "") -> dict[str, str]:
+    out = {"href": href, "rel": rel, "type": mtype}
+    if title:
+        out["title"] = title
+    return out
+
+
+# --------------------------------------------------------------------------- documents
+def _legend(layer: Layer, frame: Any) -> dict[str, Any]:
+    return {
+        "title_cs": layer.legend_title_cs, "title_en": layer.legend_title_en, "unit": layer.unit,
+        "entries": [{"label": label, "colour": colour} for label, colour in layer_legend(layer, frame)],
+    }
+
+
+def _collection(layer: Layer, year: int | None = None) -> dict[str, Any]:
+    data = map_data()
+    frame = data.frame(layer, year)
+    years = data.years(layer)
+    bounds = data.bounds()
+    extent: dict[str, Any] = {"spatial": {"bbox": [[bounds[0][1], bounds[0][0], bounds[1][1], bounds[1][0]]]
+                                          if bounds else [], "crs": CRS84}}
+    if years:
+        extent["temporal"] = {"interval": [[f"{years[0]}-01-01T00:00:00Z", f"{years[-1]}-12-31T23:59:59Z"]]}
+    self_url = url_for("api.collection", collection_id=layer.id, _external=True)
+    return {
+        "id": layer.id,
+        "title": layer.title_cs,
+        "title_en": layer.title_en,
+        "description": layer.description_cs or layer.title_cs,
+        "itemType": "feature",
+        "crs": [CRS84],
+        "storageCrs": "http://www.opengis.net/def/crs/EPSG/0/5514",
+        "extent": extent,
+        "kind": layer.kind,
+        "level": layer.level,
+        "source": layer.source,
+        "measure": layer.measure,
+        "years": years,
+        "year": frame.attrs.get("year"),
+        "legend": _legend(layer, frame),
+        "popup": [{"field": p.field, "label_cs": p.label_cs, "label_en": p.label_en, "decimals": p.decimals}
+                  for p in layer.popup],
+        "groups": [{"id": g.id, "name_cs": g.name_cs, "name_en": g.name_en, "colour": g.colour,
+                    "types": list(g.types)} for g in layer.groups],
+        "links": [
+            _link(self_url, "self", JSON, "this collection"),
+            _link(url_for("api.items", collection_id=layer.id, _external=True), "items", GEOJSON,
+                  "features (GeoJSON)"),
+            _link(url_for("api.landing", _external=True), "root", JSON),
+        ],
+    }
+
+
+def _properties(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    if frame.empty:
+        return []
+    plain = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    return json.loads(plain.to_json(orient="records", force_ascii=False, double_precision=10))
+
+
+def _select(layer: Layer, q: ItemsQuery) -> tuple[pd.DataFrame, np.ndarray, dict[str, Any]]:
+    """Features matching ``q`` (all pages) with their served geometries."""
+    data = map_data()
+    frame = data.frame(layer, q.year)
+    meta = {"year": frame.attrs.get("year"), "legend": _legend(layer, frame)}
+    keep = np.ones(len(frame), dtype=bool)
+    if q.orp is not None:
+        keep &= (frame["orp_code"] == q.orp).to_numpy()
+    if layer.kind == "points":
+        if q.types:
+            keep &= frame["type_code"].isin(q.types).to_numpy()
+        if q.forms:
+            codes = frame["form_codes"].astype(str).str.split(";")
+            keep &= codes.map(lambda fs: bool(set(fs) & set(q.forms))).to_numpy(dtype=bool)
+        if q.provider:
+            keep &= (frame["provider_ico"] == q.provider).to_numpy()
+        sub = frame[keep]
+        geoms = serve_points(sub.geometry, q.zoom)
+    else:
+        sub = frame[keep]
+        served = data.coverage(layer.level or "municipality").served(q.zoom)
+        geoms = np.array([served.get(c) for c in sub["code"]], dtype=object)
+    if q.bbox is not None and len(sub):
+        hit = shapely.intersects(geoms, shapely.box(*q.bbox))
+        hit = np.asarray(hit, dtype=bool) & np.array([g is not None for g in geoms])
+        sub, geoms = sub[hit], geoms[hit]
+    return sub, geoms, meta
+
+
+def _page_links(layer: Layer, q: ItemsQuery, matched: int, returned: int) -> list[dict[str, str]]:
+    args = request.args.to_dict()
+    links = [
+        _link(request.url, "self", GEOJSON, "this document"),
+        _link(url_for("api.collection", collection_id=layer.id, _external=True), "collection", JSON),
+    ]
+    if q.offset + returned < matched:
+        nxt = {**args, "offset": str(q.offset + q.limit), "limit": str(q.limit)}
+        links.append(_link(url_for("api.items", collection_id=layer.id, _external=True, **nxt), "next", GEOJSON))
+    if q.offset > 0:
+        prv = {**args, "offset": str(max(q.offset - q.limit, 0)), "limit": str(q.limit)}
+        links.append(_link(url_for("api.items", collection_id=layer.id, _external=True, **prv), "prev", GEOJSON))
+    return links
+
+
+def _feature_collection(layer: Layer, q: ItemsQuery) -> dict[str, Any]:
+    sub, geoms, meta = _select(layer, q)
+    matched = len(sub)
+    page = slice(q.offset, q.offset + q.limit)
+    rows, gpage = sub.iloc[page], geoms[page]
+    features = [
+        {"type": "Feature", "id": props["code"], "geometry": shapely.geometry.mapping(g) if g is not None else None,
+         "properties": props}
+        for props, g in zip(_properties(rows), gpage, strict=True)
+    ]
+    return {
+        "type": "FeatureCollection",
+        "numberMatched": matched,
+        "numberReturned": len(features),
+        "timeStamp": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "links": _page_links(layer, q, matched, len(features)),
+        "year": meta["year"],
+        "legend": meta["legend"],
+        "features": features,
+    }
+
+
+# --------------------------------------------------------------------------- routes
+@bp.get("/")
+def landing() -> Response:
+    """Landing page of the API."""
+    return send(_dumps({
+        "title": "geo-kissos: mapa trhu sociálních služeb",
+        "description": "Layers of the social-services market map as OGC API - Features collections.",
+        "links": [
+            _link(url_for("api.landing", _external=True), "self", JSON),
+            _link(url_for("api.conformance", _external=True), "conformance", JSON),
+            _link(url_for("api.collections", _external=True), "data", JSON),
+        ],
+    }))
+
+
+@bp.get("/conformance")
+def conformance() -> Response:
+    """Conformance classes."""
+    return send(_dumps({"conformsTo": CONFORMANCE}))
+
+
+@bp.get("/collections")
+def collections() -> Response:
+    """Every layer as a collection."""
+    if request.args:
+        raise ParamError(next(iter(request.args)), "unknown parameter; /collections takes none")
+    data = map_data()
+    body = {
+        "collections": [_collection(layer) for layer in data.layers.values()],
+        "links": [_link(url_for("api.collections", _external=True), "self", JSON)],
+    }
+    return send(_dumps(body))
+
+
+@bp.get("/collections/<collection_id>")
+def collection(collection_id: str) -> Response:
+    """One collection (layer) with its legend, popup fields and years."""
+    layer = _layer(collection_id)
+    year = parse_year(request.args)
+    return send(_dumps(_collection(layer, year)))
+
+
+@bp.get("/collections/<collection_id>/items")
+def items(collection_id: str) -> Response:
+    """Features of a collection as a GeoJSON FeatureCollection (WGS 84)."""
+    layer = _layer(collection_id)
+    q = parse_items_query(request.args, layer, map_data().orps())
+    # links echo the request URL, so the host is part of the key
+    raw, gz = _cached(("items", request.host_url, layer.id, q.cache_key()), lambda: _feature_collection(layer, q))
+    return send(raw, mimetype=GEOJSON, gz=gz)
+
+
+@bp.get("/collections/<collection_id>/items/<feature_id>")
+def item(collection_id: str, feature_id: str) -> Response:
+    """One feature."""
+    layer = _layer(collection_id)
+    q = parse_items_query(request.args, layer, map_data().orps())
+    sub, geoms, _ = _select(layer, q)
+    hit = np.flatnonzero((sub["code"] == feature_id).to_numpy())
+    if not len(hit):
+        raise NotFound(f"no feature {feature_id!r} in collection {layer.id!r}")
+    i = int(hit[0])
+    props = _properties(sub.iloc[[i]])[0]
+    g = geoms[i]
+    body = {"type": "Feature", "id": feature_id, "geometry": shapely.geometry.mapping(g) if g is not None else None,
+            "properties": props, "links": [
+                _link(request.url, "self", GEOJSON),
+                _link(url_for("api.collection", collection_id=layer.id, _external=True), "collection", JSON)]}
+    return send(_dumps(body), mimetype=GEOJSON)
+
+
+@bp.get("/places")
+def places() -> Response:
+    """Search index: ORPs and municipalities with WGS 84 bounding boxes."""
+    if request.args:
+        raise ParamError(next(iter(request.args)), "unknown parameter; /places takes none")
+    raw, gz = _cached(("places-body",), lambda: {"places": map_data().places()})
+    return send(raw, gz=gz)
+
+
+@bp.get("/boundaries/<level>")
+def boundaries(level: str) -> Response:
+    """Plain outlines of municipalities or ORPs (GeoJSON, simplified for ``zoom``)."""
+    if level not in ("municipality", "orp"):
+        raise NotFound(f"unknown level {level!r}; use municipality or orp")
+    zoom = parse_zoom_only(request.args)
+
+    def build() -> dict[str, Any]:
+        data = map_data()
+        served = data.coverage(level).served(zoom)
+        names = data.orps() if level == "orp" else {}
+        return {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "id": code, "geometry": shapely.geometry.mapping(g) if g is not None else None,
+             "properties": {"code": code, "name": names.get(code, "")}}
+            for code, g in served.items()]}
+    raw, gz = _cached(("boundaries", level, zoom), build)
+    return send(raw, mimetype=GEOJSON, gz=gz)

@@ -1,0 +1,136 @@
+"""What the web map reads from the store, computed once and kept for a while.
+
+One :class:`MapData` per app: it holds the store (opened once), the layer definitions and
+time-limited caches of layer frames, served geometries and the search index. The store is
+only read; after ``geo-kissos setup`` loads new data the caches refresh within
+``ttl`` seconds (``GEO_KISSOS_CACHE_SECONDS``, default 300).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo_kissos.crs import SERVE_EPSG
+from geo_kissos.layers import Layer, available_years, layer_frame
+from geo_kissos.store import Store
+
+from .geometry import CoverageGeometry
+
+T = TypeVar("T")
+
+
+class TTLCache:
+    """A small thread-safe cache whose entries expire after ``ttl`` seconds."""
+
+    def __init__(self, ttl: float, maxsize: int = 256):
+        self.ttl, self.maxsize = ttl, maxsize
+        self._data: dict[Any, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Any, compute: Callable[[], T]) -> T:
+        """The cached value of ``key``, computed by ``compute()`` when missing or expired."""
+        now = time.monotonic()
+        with self._lock:
+            hit = self._data.get(key)
+            if hit is not None and now - hit[0] < self.ttl:
+                return hit[1]
+        value = compute()
+        with self._lock:
+            if len(self._data) >= self.maxsize:
+                oldest = min(self._data, key=lambda k: self._data[k][0])
+                del self._data[oldest]
+            self._data[key] = (now, value)
+        return value
+
+    def clear(self) -> None:
+        """Forget everything."""
+        with self._lock:
+            self._data.clear()
+
+
+class MapData:
+    """Cached access to the store for the map and its API.
+
+    Parameters
+    ----------
+    store : Store
+        The store (read only).
+    layers : dict of str to Layer
+        The layer definitions.
+    ttl : float
+        Seconds a cached result is kept.
+    """
+
+    def __init__(self, store: Store, layers: dict[str, Layer], ttl: float = 300.0):
+        self.store = store
+        self.layers = layers
+        self.cache = TTLCache(ttl)
+
+    # ---------------------------------------------------------------- layers
+    def frame(self, layer: Layer, year: int | None = None) -> gpd.GeoDataFrame:
+        """The whole-region frame of ``layer`` (EPSG:5514), cached per year."""
+        return self.cache.get(("frame", layer.id, year), lambda: layer_frame(self.store, layer, year))
+
+    def years(self, layer: Layer) -> list[int]:
+        """Years with data for ``layer``."""
+        return self.cache.get(("years", layer.id), lambda: available_years(self.store, layer))
+
+    def coverage(self, level: str) -> CoverageGeometry:
+        """Served geometries of a territorial level (``municipality`` or ``orp``)."""
+        def build() -> CoverageGeometry:
+            table = "orp" if level == "orp" else "municipality"
+            key = "orp_code" if level == "orp" else "municipality_code"
+            terr = self.store.read(table)
+            return CoverageGeometry(terr[key].astype(str), terr.geometry)
+        return self.cache.get(("coverage", level), build)
+
+    # ---------------------------------------------------------------- territory
+    def orps(self) -> dict[str, str]:
+        """ORP code -> name, sorted by name."""
+        def build() -> dict[str, str]:
+            orp = self.store.read("orp").sort_values("name")
+            return dict(zip(orp["orp_code"].astype(str), orp["name"].astype(str), strict=True))
+        return self.cache.get(("orps",), build)
+
+    def bounds(self) -> list[list[float]] | None:
+        """``[[south, west], [north, east]]`` of the region in WGS 84 (None when empty)."""
+        def build() -> list[list[float]] | None:
+            orp = self.store.read("orp")
+            if orp.empty:
+                return None
+            w, s, e, n = orp.to_crs(SERVE_EPSG).total_bounds
+            return [[round(float(s), 5), round(float(w), 5)], [round(float(n), 5), round(float(e), 5)]]
+        return self.cache.get(("bounds",), build)
+
+    def places(self) -> list[dict[str, Any]]:
+        """Search index: every ORP and municipality with its WGS 84 bounding box."""
+        def build() -> list[dict[str, Any]]:
+            out: list[dict[str, Any]] = []
+            for level, key in (("orp", "orp_code"), ("municipality", "municipality_code")):
+                table = level
+                terr = self.store.read(table)
+                if terr.empty:
+                    continue
+                b = terr.to_crs(SERVE_EPSG).bounds.to_numpy()
+                for i, row in enumerate(terr.itertuples(index=False)):
+                    out.append({
+                        "level": level, "code": str(getattr(row, key)), "name": str(row.name),
+                        "orp_code": str(getattr(row, "orp_code", "")),
+                        "orp_name": str(getattr(row, "orp_name", "") or "") if level == "municipality"
+                        else str(row.name),
+                        "bbox": [round(float(v), 5) for v in np.asarray(b[i])],
+                    })
+            out.sort(key=lambda p: (p["level"] != "orp", p["name"]))
+            return out
+        return self.cache.get(("places",), build)
+
+    def data_date(self) -> pd.Timestamp | None:
+        """Latest data date of the store's imports."""
+        return self.cache.get(("data_date",), self.store.data_date)

@@ -1,0 +1,95 @@
+"""The market-map page: a Folium (Leaflet) map shell, the side panel and the app script.
+
+Folium builds the Leaflet map; every asset is served by the app itself (Leaflet from
+``xstatic-leaflet``, Leaflet.markercluster and the app's script and style from ``static/``),
+so the page works without internet. Background tiles are optional: a tile layer that is off
+by default (``GEO_KISSOS_TILES``; ``None`` disables it, as in the tests).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import folium
+from branca.element import Element, MacroElement
+from flask import render_template, url_for
+from jinja2 import Template
+
+from geo_kissos.catalogue import FORMS, SERVICE_TYPES
+
+from .data import MapData
+
+#: Region seat (Olomouc), used when the store holds no territory yet.
+DEFAULT_CENTRE = (49.5938, 17.2509)
+DEFAULT_ZOOM = 9
+
+
+def _czech_date(value: Any) -> str:
+    if value is None:
+        return "neuvedeno"
+    return f"{value.day}. {value.month}. {value.year}"
+
+
+def page_config(data: MapData, tiles: str | None, default_layer: str | None) -> dict[str, Any]:
+    """What the app script needs to start (JSON-serialisable)."""
+    choropleths = [lay for lay in data.layers.values() if lay.kind == "choropleth"]
+    points = [lay for lay in data.layers.values() if lay.kind == "points"]
+    if default_layer not in {lay.id for lay in choropleths}:
+        default_layer = choropleths[0].id if choropleths else None
+    return {
+        "api": url_for("api.landing").rstrip("/"),
+        "layers": [{"id": lay.id, "title_cs": lay.title_cs, "title_en": lay.title_en, "level": lay.level}
+                   for lay in choropleths],
+        "defaultLayer": default_layer,
+        "sitesLayer": points[0].id if points else None,
+        "tiles": {"url": tiles, "attribution": "© přispěvatelé OpenStreetMap"} if tiles else None,
+        "bounds": data.bounds(),
+        "orps": [{"code": c, "name": n} for c, n in data.orps().items()],
+        "types": [{"code": t.code, "name_cs": t.name_cs} for t in SERVICE_TYPES],
+        "forms": [{"code": c, "name_cs": n} for c, n in FORMS.items()],
+    }
+
+
+def render_page(data: MapData, tiles: str | None, default_layer: str | None = None) -> str:
+    """The whole HTML page of the market map."""
+    cfg = page_config(data, tiles, default_layer)
+    bounds = cfg["bounds"]
+    centre = ((bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2) if bounds else DEFAULT_CENTRE
+    m = folium.Map(location=centre, zoom_start=DEFAULT_ZOOM, tiles=None, control_scale=False,
+                   min_zoom=6, max_zoom=18, zoom_control=False)
+
+    def static(path: str) -> str:
+        return url_for("static", filename=path)
+
+    m.default_js = [
+        ("leaflet", url_for("leaflet_asset", filename="leaflet.js")),
+        ("markercluster", static("vendor/leaflet.markercluster/leaflet.markercluster.js")),
+        ("gk_app", static("app.js")),
+    ]
+    m.default_css = [
+        ("leaflet_css", url_for("leaflet_asset", filename="leaflet.css")),
+        ("markercluster_css", static("vendor/leaflet.markercluster/MarkerCluster.css")),
+        ("gk_css", static("app.css")),
+    ]
+    root = m.get_root()
+    root.header.add_child(Element('<title>Mapa trhu sociálních služeb · geo-kissos</title>'
+                                  f'<link rel="icon" href="{static("favicon.svg")}" type="image/svg+xml">'),
+                          name="gk_title")
+    panel = render_template("panel.html", data_date=_czech_date(data.data_date()), cfg=cfg)
+    root.html.add_child(Element(panel), name="gk_panel")
+    m.add_child(_AppInit(cfg), name="gk_init")
+    return root.render()
+
+
+class _AppInit(MacroElement):
+    """Starts the app script once folium has created the Leaflet map."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}GK.init({{ this._parent.get_name() }}, {{ this.cfg_json }});{% endmacro %}"
+    )
+
+    def __init__(self, cfg: dict[str, Any]):
+        super().__init__()
+        self._name = "GkAppInit"
+        self.cfg_json = json.dumps(cfg, ensure_ascii=False).replace("</", "<\\/")

@@ -1,0 +1,166 @@
+"""Query parameters of the items endpoint, checked: a bad value is a 400 naming the parameter."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from werkzeug.datastructures import MultiDict
+
+from geo_kissos.catalogue import FORMS, SERVICE_TYPE_BY_CODE
+from geo_kissos.layers import Layer
+
+from .geometry import MAX_ZOOM
+
+DEFAULT_LIMIT = 1000
+MAX_LIMIT = 10_000
+COMMON = ("limit", "offset", "bbox", "year", "orp", "zoom", "f")
+POINTS_ONLY = ("type", "form", "provider")
+
+
+class ParamError(ValueError):
+    """A query parameter with a bad value (``param`` names it)."""
+
+    def __init__(self, param: str, message: str):
+        super().__init__(f"parameter '{param}': {message}")
+        self.param = param
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ItemsQuery:
+    """The checked parameters of ``/collections/<id>/items``."""
+
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+    bbox: tuple[float, float, float, float] | None = None
+    year: int | None = None
+    orp: str | None = None
+    zoom: int | None = None
+    types: tuple[str, ...] = ()
+    forms: tuple[str, ...] = ()
+    provider: str | None = None
+
+    def cache_key(self) -> tuple[object, ...]:
+        """Everything that changes the response body."""
+        return (self.limit, self.offset, self.bbox, self.year, self.orp, self.zoom, self.types, self.forms,
+                self.provider)
+
+
+def _one(args: MultiDict[str, str], name: str) -> str | None:
+    values = args.getlist(name)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise ParamError(name, "given more than once")
+    value = values[0].strip()
+    if value == "":
+        raise ParamError(name, "is empty")
+    return value
+
+
+def _int(args: MultiDict[str, str], name: str, lo: int, hi: int) -> int | None:
+    raw = _one(args, name)
+    if raw is None:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ParamError(name, f"{raw!r} is not an integer") from None
+    if not lo <= value <= hi:
+        raise ParamError(name, f"{value} is outside {lo}..{hi}")
+    return value
+
+
+def _bbox(args: MultiDict[str, str]) -> tuple[float, float, float, float] | None:
+    raw = _one(args, "bbox")
+    if raw is None:
+        return None
+    parts = raw.split(",")
+    if len(parts) != 4:
+        raise ParamError("bbox", "give four numbers: minLon,minLat,maxLon,maxLat (WGS 84)")
+    try:
+        w, s, e, n = (float(p) for p in parts)
+    except ValueError:
+        raise ParamError("bbox", f"{raw!r} holds a value that is not a number") from None
+    if not all(math.isfinite(v) for v in (w, s, e, n)):
+        raise ParamError("bbox", "values must be finite numbers")
+    if not (-180 <= w <= 180 and -180 <= e <= 180 and -90 <= s <= 90 and -90 <= n <= 90):
+        raise ParamError("bbox", "longitudes must lie in -180..180 and latitudes in -90..90")
+    if w > e or s > n:
+        raise ParamError("bbox", "minimum is greater than maximum (order: minLon,minLat,maxLon,maxLat)")
+    return (w, s, e, n)
+
+
+def _list(args: MultiDict[str, str], name: str, allowed: Mapping[str, object], what: str) -> tuple[str, ...]:
+    raw = _one(args, name)
+    if raw is None:
+        return ()
+    items = tuple(dict.fromkeys(p.strip() for p in raw.split(",")))
+    bad = [p for p in items if p not in allowed]
+    if bad:
+        raise ParamError(name, f"unknown {what} {', '.join(repr(b) for b in bad)}; use {', '.join(allowed)}")
+    return items
+
+
+def parse_items_query(args: MultiDict[str, str], layer: Layer, orps: Mapping[str, str]) -> ItemsQuery:
+    """Check the query string of an items request.
+
+    Parameters
+    ----------
+    args : werkzeug.datastructures.MultiDict
+        ``request.args``.
+    layer : Layer
+        The collection's layer (point-only parameters are refused on choropleths).
+    orps : mapping
+        Known ORP codes.
+
+    Raises
+    ------
+    ParamError
+        For an unknown parameter or a bad value.
+    """
+    allowed = COMMON + (POINTS_ONLY if layer.kind == "points" else ())
+    for name in args:
+        if name not in allowed:
+            if name in POINTS_ONLY:
+                raise ParamError(name, f"applies to point collections only, not to {layer.id!r}")
+            raise ParamError(name, f"unknown parameter; use {', '.join(allowed)}")
+    fmt = _one(args, "f")
+    if fmt is not None and fmt not in ("json", "geojson"):
+        raise ParamError("f", f"{fmt!r} is not offered; use json")
+    orp = _one(args, "orp")
+    if orp is not None and orp not in orps:
+        raise ParamError("orp", f"unknown ORP code {orp!r}")
+    provider = _one(args, "provider") if layer.kind == "points" else None
+    if provider is not None and not (provider.isdigit() and len(provider) <= 8):
+        raise ParamError("provider", f"{provider!r} is not an IČO (up to 8 digits)")
+    limit = _int(args, "limit", 1, MAX_LIMIT)
+    return ItemsQuery(
+        limit=DEFAULT_LIMIT if limit is None else limit,
+        offset=_int(args, "offset", 0, 10_000_000) or 0,
+        bbox=_bbox(args),
+        year=_int(args, "year", 1900, 2100),
+        orp=orp,
+        zoom=_int(args, "zoom", 0, MAX_ZOOM),
+        types=_list(args, "type", SERVICE_TYPE_BY_CODE, "§ type") if layer.kind == "points" else (),
+        forms=_list(args, "form", FORMS, "form") if layer.kind == "points" else (),
+        provider=provider.zfill(8) if provider else None,
+    )
+
+
+def parse_year(args: MultiDict[str, str]) -> int | None:
+    """The optional ``year`` of the collection endpoint (other parameters refused)."""
+    for name in args:
+        if name not in ("year", "f"):
+            raise ParamError(name, "unknown parameter; use year")
+    return _int(args, "year", 1900, 2100)
+
+
+def parse_zoom_only(args: MultiDict[str, str]) -> int | None:
+    """The optional ``zoom`` of the boundaries endpoint (other parameters refused)."""
+    for name in args:
+        if name != "zoom":
+            raise ParamError(name, "unknown parameter; use zoom")
+    return _int(args, "zoom", 0, MAX_ZOOM)

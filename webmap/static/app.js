@@ -1,0 +1,391 @@
+/* geo-kissos market map: thematic layers, service sites (clustered, filterable), legend, search.
+ * Talks to the app's OGC API - Features endpoints; no external resources. */
+(function () {
+  'use strict';
+
+  var GK = (window.GK = window.GK || {});
+  var NF = {};
+
+  function fmt(v, d) {
+    if (v === null || v === undefined || v === '' || (typeof v === 'number' && isNaN(v))) return '–';
+    if (typeof v !== 'number') return String(v);
+    var key = String(d);
+    if (!NF[key]) NF[key] = new Intl.NumberFormat('cs-CZ', { minimumFractionDigits: d, maximumFractionDigits: d });
+    return NF[key].format(v);
+  }
+
+  function esc(s) {
+    return String(s === null || s === undefined ? '' : s).replace(/[&<>"']/g, function (c) {
+      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
+    });
+  }
+
+  function $(id) { return document.getElementById(id); }
+
+  function status(text, busy) {
+    var el = $('gk-status');
+    el.textContent = text || '';
+    el.className = busy ? 'gk-busy' : '';
+  }
+
+  function getJSON(url) {
+    return fetch(url, { headers: { Accept: 'application/geo+json, application/json' } }).then(function (r) {
+      return r.json().then(function (body) {
+        if (!r.ok) throw new Error((body && body.description) || ('HTTP ' + r.status));
+        return body;
+      });
+    });
+  }
+
+  function qs(params) {
+    var parts = [];
+    Object.keys(params).forEach(function (k) {
+      if (params[k] !== null && params[k] !== undefined && params[k] !== '') {
+        parts.push(encodeURIComponent(k) + '=' + encodeURIComponent(params[k]));
+      }
+    });
+    return parts.length ? '?' + parts.join('&') : '';
+  }
+
+  function popupRows(props, fields) {
+    return fields.map(function (f) {
+      var v = props[f.field];
+      if (v === null || v === undefined || v === '') return '';
+      var text = f.decimals === null || f.decimals === undefined ? esc(v) : esc(fmt(Number(v), f.decimals));
+      return '<tr><th>' + esc(f.label_cs) + '</th><td>' + text + '</td></tr>';
+    }).join('');
+  }
+
+  GK.init = function (map, cfg) {
+    var state = {
+      layerId: cfg.defaultLayer, layerMeta: {}, choroplethZoom: null, choroplethReq: 0,
+      sites: [], markers: [], sitesMeta: null, sitesLegend: null, choroLegend: null
+    };
+    GK.map = map;
+    GK.state = state;
+    GK.ready = false;
+
+    // ---------------------------------------------------------------- panes and layers
+    if (map.options.maxZoom === undefined) map.setMaxZoom(18);  // markercluster needs it; folium sets it on tiles only
+    if (map.options.minZoom === undefined) map.setMinZoom(6);
+    map.createPane('gk-choropleth').style.zIndex = 390;
+    map.createPane('gk-orp').style.zIndex = 410;
+    map.createPane('gk-orp').style.pointerEvents = 'none';
+    map.createPane('gk-sites').style.zIndex = 620;
+    var sitesRenderer = L.svg({ pane: 'gk-sites' });
+    L.control.zoom({ position: 'topleft', zoomInTitle: 'Přiblížit', zoomOutTitle: 'Oddálit' }).addTo(map);
+
+    var thematic = L.layerGroup().addTo(map);
+    var orpLines = L.layerGroup().addTo(map);
+    var cluster = L.markerClusterGroup({
+      showCoverageOnHover: false, maxClusterRadius: 40, disableClusteringAtZoom: 13, spiderfyOnMaxZoom: true,
+      chunkedLoading: true, clusterPane: 'gk-sites',
+      iconCreateFunction: function (c) {
+        var n = c.getChildCount();
+        var size = n < 10 ? 30 : n < 50 ? 36 : n < 200 ? 42 : 48;
+        return L.divIcon({ html: '<span>' + n + '</span>', className: 'gk-cluster', iconSize: [size, size] });
+      }
+    }).addTo(map);
+
+    var overlays = {
+      'Tematická vrstva': thematic,
+      'Hranice ORP': orpLines,
+      'Místa služeb': cluster
+    };
+    if (cfg.tiles) {
+      // background tiles: off by default, a failure to load them is harmless
+      overlays['Podkladová mapa (OpenStreetMap)'] = L.tileLayer(cfg.tiles.url, {
+        attribution: cfg.tiles.attribution, maxZoom: 19, pane: 'tilePane'
+      });
+    }
+    L.control.layers(null, overlays, { collapsed: false, position: 'topright' }).addTo(map);
+
+    L.control.scale({ imperial: false, position: 'bottomleft' }).addTo(map);
+    var FIT = { paddingTopLeft: [20, 20], paddingBottomRight: [290, 20] };  // keep clear of the legend
+    if (cfg.bounds) map.fitBounds(cfg.bounds, FIT);
+
+    // ---------------------------------------------------------------- legend
+    var legend = L.control({ position: 'bottomright' });
+    legend.onAdd = function () {
+      this._div = L.DomUtil.create('div', 'gk-legend');
+      L.DomEvent.disableClickPropagation(this._div);
+      return this._div;
+    };
+    legend.addTo(map);
+
+    function drawLegend() {
+      var html = '';
+      var showChoro = state.choroLegend && map.hasLayer(thematic) && state.layerId;
+      if (showChoro) {
+        var lg = state.choroLegend;
+        html += '<div class="gk-block" id="gk-legend-thematic"><h3>' + esc(lg.title_cs) +
+          (lg.year ? ' <span class="gk-year">(' + lg.year + ')</span>' : '') +
+          '<span class="gk-en">' + esc(lg.title_en) + '</span></h3><ul>' +
+          lg.entries.map(function (e) {
+            return '<li><span class="gk-sw" style="background:' + esc(e.colour) + '"></span>' + esc(e.label) + '</li>';
+          }).join('') + '</ul></div>';
+      }
+      if (state.sitesLegend && map.hasLayer(cluster) && state.sitesLegend.entries.length) {
+        html += '<div class="gk-block" id="gk-legend-sites"><h3>' + esc(state.sitesLegend.title_cs) +
+          '<span class="gk-en">' + esc(state.sitesLegend.title_en) + '</span></h3><ul>' +
+          state.sitesLegend.entries.map(function (e) {
+            return '<li><span class="gk-dot" style="background:' + esc(e.colour) + '"></span>' + esc(e.label) + '</li>';
+          }).join('') + '</ul></div>';
+      }
+      legend._div.innerHTML = html;
+      legend._div.style.display = html ? '' : 'none';
+    }
+    GK.drawLegend = drawLegend;
+    map.on('overlayadd overlayremove', drawLegend);
+
+    // ---------------------------------------------------------------- thematic layer
+    function zoomBucket() { return Math.max(7, Math.min(13, Math.round(map.getZoom()))); }
+
+    function choroplethPopup(props, meta) {
+      var sub = meta.level === 'municipality' ? 'obec · ORP ' + esc(props.orp_name) : 'ORP (obec s rozšířenou působností)';
+      return '<div class="gk-pop"><h4>' + esc(props.name) + '</h4><p class="gk-sub">' + sub + '</p>' +
+        '<div class="gk-sub">' + esc(meta.legend.title_cs) + (props.year ? ' (' + props.year + ')' : '') + '</div>' +
+        '<div class="gk-big">' + esc(props.label) + '</div><table>' + popupRows(props, meta.popup) + '</table></div>';
+    }
+
+    function loadMeta(id) {
+      if (state.layerMeta[id]) return Promise.resolve(state.layerMeta[id]);
+      return getJSON(cfg.api + '/collections/' + encodeURIComponent(id)).then(function (meta) {
+        state.layerMeta[id] = meta;
+        return meta;
+      });
+    }
+
+    function fillYears(meta) {
+      var sel = $('gk-year');
+      var keep = sel.value;
+      sel.innerHTML = '';
+      var years = meta.years.slice().reverse();
+      if (!years.length) sel.innerHTML = '<option value="">bez dat</option>';
+      years.forEach(function (y) {
+        var o = document.createElement('option');
+        o.value = y; o.textContent = y;
+        sel.appendChild(o);
+      });
+      if (keep && years.indexOf(Number(keep)) >= 0) sel.value = keep;
+    }
+
+    function loadThematic(force) {
+      var id = state.layerId;
+      if (!id) {
+        thematic.clearLayers(); state.choroLegend = null; drawLegend(); $('gk-layer-note').textContent = '';
+        return Promise.resolve();
+      }
+      var z = zoomBucket();
+      if (!force && z === state.choroplethZoom) return Promise.resolve();
+      var req = ++state.choroplethReq;
+      status('Načítám vrstvu…', true);
+      return loadMeta(id).then(function (meta) {
+        if (force) fillYears(meta);
+        var params = { zoom: z, limit: 10000, year: $('gk-year').value, orp: $('gk-orp').value };
+        return getJSON(cfg.api + '/collections/' + encodeURIComponent(id) + '/items' + qs(params)).then(function (fc) {
+          if (req !== state.choroplethReq) return;  // a newer request won
+          state.choroplethZoom = z;
+          thematic.clearLayers();
+          L.geoJSON(fc, {
+            pane: 'gk-choropleth',
+            style: function (f) {
+              return { fillColor: f.properties.colour, fillOpacity: 0.78, color: '#ffffff', weight: meta.level === 'orp' ? 1.2 : 0.5, className: 'gk-area' };
+            },
+            onEachFeature: function (f, lyr) {
+              lyr.bindTooltip(esc(f.properties.name) + ': ' + esc(f.properties.label), { sticky: true, className: 'gk-tip' });
+              lyr.bindPopup(choroplethPopup(f.properties, meta), { maxWidth: 340 });
+              lyr.on('mouseover', function () { lyr.setStyle({ weight: 2.2, color: '#1f2a37' }); lyr.bringToFront(); });
+              lyr.on('mouseout', function () { lyr.setStyle({ weight: meta.level === 'orp' ? 1.2 : 0.5, color: '#ffffff' }); });
+            }
+          }).addTo(thematic);
+          state.choroLegend = { title_cs: fc.legend.title_cs, title_en: fc.legend.title_en, entries: fc.legend.entries, year: fc.year };
+          var nodata = fc.features.filter(function (f) { return f.properties.klass < 0; }).length;
+          $('gk-layer-note').textContent = (meta.description !== meta.title ? meta.description : '') +
+            (fc.features.length && nodata === fc.features.length ? ' Pro tuto vrstvu zatím nejsou data.' : '');
+          drawLegend();
+          status('');
+        });
+      }).catch(function (err) { status('Vrstvu se nepodařilo načíst: ' + err.message); });
+    }
+    GK.loadThematic = loadThematic;
+
+    function loadOrpLines() {
+      return getJSON(cfg.api + '/boundaries/orp?zoom=' + zoomBucket()).then(function (fc) {
+        orpLines.clearLayers();
+        L.geoJSON(fc, { pane: 'gk-orp', interactive: false,
+          style: { fill: false, color: '#12344d', weight: 1.6, opacity: 0.8, className: 'gk-orp-line' } }).addTo(orpLines);
+      }).catch(function (err) { status('Hranice ORP se nepodařilo načíst: ' + err.message); });
+    }
+
+    map.on('zoomend', function () { loadThematic(false); });
+
+    // ---------------------------------------------------------------- sites
+    function sitePopup(p) {
+      var fields = state.sitesMeta ? state.sitesMeta.popup : [];
+      return '<div class="gk-pop"><span class="gk-badge" style="background:' + esc(p.colour) + '">§ ' + esc(p.type_code) +
+        '</span><h4>' + esc(p.service_name || p.name) + '</h4><p class="gk-sub">' + esc(p.name) +
+        (p.municipality_name ? ' · ' + esc(p.municipality_name) : '') + '</p><table>' +
+        popupRows(p, fields.filter(function (f) { return f.field !== 'service_name'; })) + '</table></div>';
+    }
+
+    function fillSelect(id, options) {
+      var sel = $(id);
+      var first = sel.options[0];
+      sel.innerHTML = '';
+      sel.appendChild(first);
+      options.forEach(function (o) {
+        var opt = document.createElement('option');
+        opt.value = o[0]; opt.textContent = o[1];
+        sel.appendChild(opt);
+      });
+    }
+
+    function buildFilters() {
+      var types = {}, forms = {}, targets = {}, providers = {}, years = {};
+      state.sites.forEach(function (p) {
+        types[p.type_code] = true;
+        (p.form_codes || '').split(';').forEach(function (f) { if (f) forms[f] = true; });
+        (p.target_groups || '').split(';').forEach(function (t) { t = t.trim(); if (t) targets[t] = true; });
+        if (p.provider_ico) providers[p.provider_ico] = p.provider_name || p.provider_ico;
+        (p.network_years || '').split(';').forEach(function (y) { if (y) years[y] = true; });
+      });
+      fillSelect('gk-f-type', cfg.types.filter(function (t) { return types[t.code]; })
+        .map(function (t) { return [t.code, '§ ' + t.code + ' ' + t.name_cs]; }));
+      fillSelect('gk-f-form', cfg.forms.filter(function (f) { return forms[f.code]; })
+        .map(function (f) { return [f.code, f.name_cs]; }));
+      fillSelect('gk-f-target', Object.keys(targets).sort(function (a, b) { return a.localeCompare(b, 'cs'); })
+        .map(function (t) { return [t, t]; }));
+      fillSelect('gk-f-provider', Object.keys(providers).sort(function (a, b) { return providers[a].localeCompare(providers[b], 'cs'); })
+        .map(function (k) { return [k, providers[k]]; }));
+      fillSelect('gk-f-network', Object.keys(years).sort().reverse().map(function (y) { return [y, y]; }));
+    }
+
+    function matches(p, f) {
+      if (f.type && p.type_code !== f.type) return false;
+      if (f.form && (';' + (p.form_codes || '') + ';').indexOf(';' + f.form + ';') < 0) return false;
+      if (f.target && (p.target_groups || '').split(';').map(function (t) { return t.trim(); }).indexOf(f.target) < 0) return false;
+      if (f.provider && p.provider_ico !== f.provider) return false;
+      if (f.network && (';' + (p.network_years || '') + ';').indexOf(';' + f.network + ';') < 0) return false;
+      if (f.orp && p.orp_code !== f.orp) return false;
+      return true;
+    }
+
+    function applyFilters() {
+      var f = {
+        type: $('gk-f-type').value, form: $('gk-f-form').value, target: $('gk-f-target').value,
+        provider: $('gk-f-provider').value, network: $('gk-f-network').value, orp: $('gk-orp').value
+      };
+      var shown = [];
+      state.markers.forEach(function (m) { if (matches(m.feature.properties, f)) shown.push(m); });
+      cluster.clearLayers();
+      cluster.addLayers(shown);
+      var el = $('gk-site-count');
+      el.dataset.count = shown.length;
+      el.dataset.total = state.markers.length;
+      el.textContent = state.markers.length
+        ? 'Zobrazeno ' + fmt(shown.length, 0) + ' z ' + fmt(state.markers.length, 0) + ' míst'
+        : 'Žádná místa služeb v datech';
+      var present = {};
+      shown.forEach(function (m) { present[m.feature.properties.colour] = true; });
+      if (state.sitesMeta) {
+        state.sitesLegend = {
+          title_cs: state.sitesMeta.legend.title_cs, title_en: state.sitesMeta.legend.title_en,
+          entries: state.sitesMeta.legend.entries.filter(function (e) { return present[e.colour]; })
+        };
+      }
+      drawLegend();
+    }
+    GK.applyFilters = applyFilters;
+
+    function loadSites() {
+      if (!cfg.sitesLayer) { $('gk-site-count').textContent = 'Vrstva míst není definována'; return Promise.resolve(); }
+      var url = cfg.api + '/collections/' + encodeURIComponent(cfg.sitesLayer);
+      return Promise.all([getJSON(url), getJSON(url + '/items?limit=10000')]).then(function (res) {
+        state.sitesMeta = res[0];
+        var fc = res[1];
+        state.sites = fc.features.map(function (f) { return f.properties; });
+        state.markers = fc.features.filter(function (f) { return f.geometry; }).map(function (f) {
+          var c = f.geometry.coordinates;
+          var m = L.circleMarker([c[1], c[0]], {
+            renderer: sitesRenderer, pane: 'gk-sites', radius: 6.5, color: '#ffffff', weight: 1.5,
+            fillColor: f.properties.colour, fillOpacity: 0.95, className: 'gk-site'
+          });
+          m.feature = f;
+          m.bindTooltip(esc(f.properties.service_name || f.properties.name), { className: 'gk-tip' });
+          m.bindPopup(function () { return sitePopup(f.properties); }, { maxWidth: 360 });
+          return m;
+        });
+        buildFilters();
+        applyFilters();
+      }).catch(function (err) { status('Místa služeb se nepodařilo načíst: ' + err.message); });
+    }
+
+    // ---------------------------------------------------------------- search and ORP
+    var places = [];
+    function placeLabel(p) {
+      return p.level === 'orp' ? p.name + ' (ORP)' : p.name + ' (obec, ORP ' + p.orp_name + ')';
+    }
+    function loadPlaces() {
+      return getJSON(cfg.api + '/places').then(function (body) {
+        places = body.places;
+        var dl = $('gk-places');
+        dl.innerHTML = '';
+        places.forEach(function (p) {
+          var o = document.createElement('option');
+          o.value = placeLabel(p);
+          dl.appendChild(o);
+        });
+      }).catch(function (err) { status('Seznam obcí se nepodařilo načíst: ' + err.message); });
+    }
+    function zoomToBBox(b) { map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { padding: [20, 20], maxZoom: 13 }); }
+    function findPlace(text) {
+      var t = text.trim().toLowerCase();
+      if (!t) return null;
+      return places.find(function (p) { return placeLabel(p).toLowerCase() === t; }) ||
+        places.find(function (p) { return p.name.toLowerCase() === t; }) ||
+        places.find(function (p) { return p.name.toLowerCase().indexOf(t) === 0; }) || null;
+    }
+    GK.search = function (text) {
+      var p = findPlace(text);
+      if (!p) { status('Obec ani ORP „' + text + '“ nenalezena.'); return null; }
+      status('');
+      zoomToBBox(p.bbox);
+      return p;
+    };
+    $('gk-search').addEventListener('change', function (e) { GK.search(e.target.value); });
+    $('gk-search').addEventListener('keydown', function (e) { if (e.key === 'Enter') GK.search(e.target.value); });
+
+    // ---------------------------------------------------------------- panel events
+    $('gk-layer').addEventListener('change', function (e) {
+      state.layerId = e.target.value || null;
+      $('gk-year').value = '';
+      loadThematic(true);
+    });
+    $('gk-year').addEventListener('change', function () { loadThematic(true); });
+    $('gk-orp').addEventListener('change', function (e) {
+      var code = e.target.value;
+      var p = places.find(function (x) { return x.level === 'orp' && x.code === code; });
+      if (p) zoomToBBox(p.bbox); else if (cfg.bounds) map.fitBounds(cfg.bounds, FIT);
+      loadThematic(true);
+      applyFilters();
+    });
+    ['gk-f-type', 'gk-f-form', 'gk-f-target', 'gk-f-provider', 'gk-f-network'].forEach(function (id) {
+      $(id).addEventListener('change', applyFilters);
+    });
+    $('gk-f-reset').addEventListener('click', function () {
+      ['gk-f-type', 'gk-f-form', 'gk-f-target', 'gk-f-provider', 'gk-f-network'].forEach(function (id) { $(id).value = ''; });
+      applyFilters();
+    });
+    $('gk-sites-on').addEventListener('change', function (e) {
+      if (e.target.checked) map.addLayer(cluster); else map.removeLayer(cluster);
+      drawLegend();
+    });
+    map.on('overlayadd overlayremove', function () { $('gk-sites-on').checked = map.hasLayer(cluster); });
+
+    Promise.all([loadThematic(true), loadOrpLines(), loadSites(), loadPlaces()]).then(function () {
+      GK.ready = true;
+      document.body.dataset.gkReady = '1';
+    });
+  };
+})();
