@@ -98,7 +98,7 @@ class Exporter:
     sites : {"auto", "all", "none"}
         Which service sites to draw (see :func:`~geo_kissos.export.data.load_map_data`).
     dpi : int
-        PNG resolution (A4 at 150 dpi = 1240 × 1754 px).
+        PNG resolution (A4 at 150 dpi = 1240 × 1753 px).
     norms : pandas.DataFrame, optional
         Planning norms for the gap table (``type_code``, ``units_per_1000``).
     layers_dir : str or Path, optional

@@ -43,7 +43,7 @@ from ..crs import STORE_EPSG
 A4_MM: tuple[float, float] = (210.0, 297.0)
 MM_PER_INCH = 25.4
 A4_INCHES: tuple[float, float] = (A4_MM[0] / MM_PER_INCH, A4_MM[1] / MM_PER_INCH)
-#: Default raster resolution of PNG exports (A4 at 150 dpi = 1240 × 1754 px).
+#: Default raster resolution of PNG exports (A4 at 150 dpi = 1240 × 1753 px).
 DEFAULT_DPI = 150
 MARGIN_MM = 12.0
 

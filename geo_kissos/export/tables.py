@@ -169,6 +169,9 @@ def write_xlsx(tables: dict[str, pd.DataFrame], path: str | Path,
             width = max([len(str(col))] + [len(str(v)) for v in df[col].head(200)])
             ws.column_dimensions[get_column_letter(i)].width = min(max(8, width + 2), 60)
     ws = wb.create_sheet("about")
+    ws.append(["key", "value"])
+    for cell in ws[1]:
+        cell.font = bold
     for key, value in [*about, *((f"sheet {k}", v) for k, v in SHEETS.items() if k in tables)]:
         ws.append([key, value])
     ws.column_dimensions["A"].width = 22

@@ -1,0 +1,101 @@
+"""``geo-kissos export`` and the Flask export blueprint, on a copy of the loaded GeoPackage store."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from export_helpers import LAYER
+from flask import Flask
+
+from geo_kissos.cli import main
+from geo_kissos.export import UnknownOrpError
+from geo_kissos.export.web import export_blueprint
+
+
+@pytest.fixture
+def store_path(loaded_gpkg_copy) -> str:
+    return str(loaded_gpkg_copy.url)
+
+
+def test_cli_exports_one_orp_by_name_without_diacritics(store_path, tmp_path):
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["export", "--store", store_path, "--orp", "sternberk",
+                                    "--formats", "csv,xlsx", "--out", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    assert "ORP Šternberk" in res.output
+    files = sorted(p.name for p in out.rglob("*") if p.is_file())
+    assert len(files) == 3
+    assert any(f.endswith(".xlsx") for f in files)
+    assert not any(f.endswith((".png", ".pdf", ".html")) for f in files)
+
+
+def test_cli_needs_orp_or_all(store_path):
+    res = CliRunner().invoke(main, ["export", "--store", store_path])
+    assert res.exit_code == 2
+    assert "--orp" in res.output
+
+
+def test_cli_rejects_an_unknown_format(store_path):
+    res = CliRunner().invoke(main, ["export", "--store", store_path, "--orp", "7110",
+                                    "--formats", "docx"])
+    assert res.exit_code == 2
+    assert "docx" in res.output
+
+
+def test_cli_unknown_orp_names_the_known_ones(store_path, tmp_path):
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["export", "--store", store_path, "--orp", "Olomouc", "--orp", "Praha",
+                                    "--out", str(out)])
+    assert isinstance(res.exception, UnknownOrpError)
+    assert "Olomouc" in str(res.exception)
+    assert not out.exists()  # checked before anything is written
+
+
+def test_cli_lists_layers():
+    res = CliRunner().invoke(main, ["export", "--list-layers"])
+    assert res.exit_code == 0
+    assert LAYER in res.output
+
+
+@pytest.fixture
+def client(loaded_gpkg_copy):
+    app = Flask(__name__)
+    app.config["EXPORT_STORE"] = loaded_gpkg_copy
+    app.register_blueprint(export_blueprint)
+    return app.test_client()
+
+
+def test_web_serves_tables_with_a_download_name(client):
+    r = client.get("/export/Šternberk/gaps.csv")
+    assert r.status_code == 200
+    assert r.mimetype == "text/csv"
+    assert "attachment" in r.headers["Content-Disposition"]
+    assert "sternberk_gaps_" in r.headers["Content-Disposition"]
+    df = pd.read_csv(io.BytesIO(r.data), dtype={"code": str, "type_code": str}, encoding="utf-8-sig")
+    assert set(df["code"]) == {"7110"} and len(df) > 0
+    x = client.get("/export/7110/tables.xlsx")
+    assert x.status_code == 200 and x.data[:2] == b"PK"
+
+
+def test_web_serves_maps_and_reuses_them(client):
+    r = client.get(f"/export/7110/{LAYER}.pdf")
+    assert r.status_code == 200 and r.data.startswith(b"%PDF")
+    again = client.get(f"/export/7110/{LAYER}.pdf")
+    assert again.data == r.data
+    h = client.get(f"/export/7110/{LAYER}.html?inline=1")
+    assert h.status_code == 200 and "inline" in h.headers["Content-Disposition"]
+    assert b"cdn." not in h.data and b"<script>" in h.data
+
+
+def test_web_errors(client):
+    assert client.get("/export/Praha/gaps.csv").status_code == 404
+    assert client.get("/export/7110/no-such-layer.png").status_code == 404
+    assert client.get("/export/7110/gaps.docx").status_code == 404
+    assert client.get(f"/export/7110/{LAYER}.png?sites=99").status_code == 400
+    idx = client.get("/export/")
+    assert idx.status_code == 200
+    assert {o["code"] for o in idx.json["orps"]} >= {"7110"}
+    assert any(la["id"] == LAYER for la in idx.json["layers"])
