@@ -188,6 +188,8 @@ def load_population(
             totals[k3] = persons
             continue
         bands = acc[k3]
+        for band in AGE_BANDS:
+            bands.setdefault(band, 0.0)
         bands["total"] += persons
         for band, limits in BAND_LIMITS.items():
             share, interpolated = _overlap(group, limits)

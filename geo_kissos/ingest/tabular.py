@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
@@ -18,7 +19,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
 
-import pandas as pd
 from tqdm import tqdm
 
 from ..errors import InputError, Problem
@@ -153,6 +153,10 @@ def iter_csv(
             bar.close()
 
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:$|[T ])")
+_CZ_DATE = re.compile(r"^(\d{1,2})\.\s*(\d{1,2})\.\s*(\d{4})$")
+
+
 # -- value parsers: return (value, error message or None) ----------------------------------------
 
 def parse_number(text: Any) -> tuple[float | None, str | None]:
@@ -191,12 +195,13 @@ def parse_date(text: Any) -> tuple[date | None, str | None]:
         return None, "missing"
     s = str(text).strip()
     try:
-        if "." in s and "-" not in s:
-            d, m, y = (int(p) for p in s.split(".")[:3])
-            return date(y, m, d), None
-        return pd.Timestamp(s[:10]).date(), None
-    except (ValueError, TypeError):
-        return None, f"'{text}' is not a date (YYYY-MM-DD or D.M.YYYY)"
+        if m := _CZ_DATE.match(s):
+            return date(int(m.group(3)), int(m.group(2)), int(m.group(1))), None
+        if _ISO_DATE.match(s):
+            return date.fromisoformat(s[:10]), None
+    except ValueError:
+        pass
+    return None, f"'{text}' is not a date (YYYY-MM-DD or D.M.YYYY)"
 
 
 def municipality_code(text: Any) -> tuple[str | None, str | None]:
