@@ -586,7 +586,7 @@ POINT_COLUMNS: tuple[str, ...] = (
     "code", "name", "site_id", "service_id", "service_name", "type_code", "type_name_cs",
     "type_name_en", "group", "group_name_cs", "forms", "form_codes", "target_groups", "provider_ico",
     "provider_name", "capacity", "capacity_beds", "capacity_fte", "network_years", "network_units",
-    "contact", "address", "municipality_code", "municipality_name", "orp_code", "orp_name",
+    "network_text", "contact", "address", "municipality_code", "municipality_name", "orp_code", "orp_name",
     "location_quality", "colour", "label", "year",
 )
 
@@ -598,11 +598,25 @@ def _active(service: pd.DataFrame, year: int) -> np.ndarray:
     return ((vf.isna() | (vf <= end)) & (vt.isna() | (vt >= start))).to_numpy(dtype=bool)
 
 
+#: Czech names of the capacity units of the register (beyond the planning units of the catalogue).
+UNIT_NAMES: dict[str, str] = {**UNITS, "beds": "lůžek", "clients": "klientů", "contacts": "kontaktů",
+                              "interventions": "intervencí", "calls": "hovorů", "fte": "úvazků"}
+_TARGET_PREFIX = "CilovaSkupinaOsoby/"
+
+
+def _target_groups_text(value: object) -> str:
+    """Target groups for display: register codelist references shortened (``skupina 24``)."""
+    if value is None or pd.isna(value):
+        return ""
+    parts = [p.strip() for p in str(value).split(";") if p.strip()]
+    return ";".join(f"skupina {p[len(_TARGET_PREFIX):]}" if p.startswith(_TARGET_PREFIX) else p for p in parts)
+
+
 def _capacity_text(rows: pd.DataFrame) -> str:
     parts = []
     for r in rows.itertuples(index=False):
         form = FORMS.get(str(r.form), str(r.form))
-        unit = UNITS.get(str(r.unit), str(r.unit))
+        unit = UNIT_NAMES.get(str(r.unit), str(r.unit))
         parts.append(f"{form}: {format_number(r.value, 0 if float(r.value).is_integer() else 1)} {unit}")
     return "; ".join(parts)
 
@@ -654,8 +668,10 @@ def _points(store: Any, layer: Layer, year: int | None, orp: str | None) -> gpd.
     if len(net) and used is not None:
         ny = net[net["year"] == used].sort_values("update_date").groupby("service_id").tail(1)
         nunits = pd.Series(ny["units"].astype(float).to_numpy(), index=ny["service_id"].to_numpy())
+        ntext = pd.Series([f"{format_number(u, 0 if float(u).is_integer() else 1)} {UNIT_NAMES.get(str(n), str(n))}"
+                           for u, n in zip(ny["units"], ny["unit"], strict=True)], index=ny["service_id"].to_numpy())
     else:
-        nunits = pd.Series(dtype=float)
+        nunits, ntext = pd.Series(dtype=float), pd.Series(dtype=str)
     mun = store.read("municipality")
     mun = pd.DataFrame(mun.drop(columns=mun.geometry.name)).astype({"municipality_code": str})
     mun_idx = mun.set_index("municipality_code")
@@ -686,7 +702,7 @@ def _points(store: Any, layer: Layer, year: int | None, orp: str | None) -> gpd.
         "group_name_cs": gname.to_numpy(),
         "forms": sid.map(fcodes).fillna("").map(_forms_cs).to_numpy(),
         "form_codes": sid.map(fcodes).fillna("").to_numpy(),
-        "target_groups": df["target_groups"].astype("string").fillna("").to_numpy(),
+        "target_groups": df["target_groups"].map(_target_groups_text).to_numpy(),
         "provider_ico": df["provider_ico"].astype(str).to_numpy(),
         "provider_name": df["provider_ico"].astype(str).map(pmap).fillna("").to_numpy(),
         "capacity": sid.map(cap_text).fillna("").to_numpy(),
@@ -694,6 +710,7 @@ def _points(store: Any, layer: Layer, year: int | None, orp: str | None) -> gpd.
         "capacity_fte": sid.map(cap_sum["fte"]).to_numpy(float) if "fte" in cap_sum else np.nan,
         "network_years": sid.map(nyears).fillna("").to_numpy(),
         "network_units": sid.map(nunits).to_numpy(float),
+        "network_text": sid.map(ntext).fillna("").to_numpy(),
         "contact": df["contact"].astype("string").fillna("").to_numpy(),
         "address": df["address"].astype("string").fillna("").to_numpy(),
         "municipality_code": mcode.to_numpy(),

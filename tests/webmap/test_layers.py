@@ -217,7 +217,7 @@ def test_points_on_a_known_market(market_store: Store) -> None:
     assert len(ours) == len(MARKET)
     home = ours.loc["T49A"]
     assert home["type_code"] == "49" and home["colour"] == layer.colour_of_type("49")
-    assert "pobytová: 60 lůžka" in home["capacity"] and home["forms"] == "pobytová"
+    assert "pobytová: 60 lůžek" in home["capacity"] and home["forms"] == "pobytová"
     assert home["provider_name"].startswith("Poskytovatel") and home["orp_code"]
     assert home["network_years"] == "2024;2025" and home["network_units"] == 60.0
     assert ours.loc["T40A", "form_codes"] == "outpatient;field"

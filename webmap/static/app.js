@@ -81,9 +81,15 @@
       showCoverageOnHover: false, maxClusterRadius: 40, disableClusteringAtZoom: 13, spiderfyOnMaxZoom: true,
       chunkedLoading: true, clusterPane: 'gk-sites',
       iconCreateFunction: function (c) {
+        // one group inside: the cluster takes its colour; mixed groups: neutral dark blue
         var n = c.getChildCount();
+        var colours = {};
+        c.getAllChildMarkers().forEach(function (m) { colours[m.options.fillColor] = true; });
+        var keys = Object.keys(colours);
         var size = n < 10 ? 30 : n < 50 ? 36 : n < 200 ? 42 : 48;
-        return L.divIcon({ html: '<span>' + n + '</span>', className: 'gk-cluster', iconSize: [size, size] });
+        var style = keys.length === 1 ? ' style="background:' + keys[0] + '"' : '';
+        return L.divIcon({ html: '<div class="gk-cluster-in"' + style + '>' + n + '</div>', className: 'gk-cluster-icon',
+            iconSize: [size, size] });
       }
     }).addTo(map);
 
@@ -224,8 +230,9 @@
     function sitePopup(p) {
       var fields = state.sitesMeta ? state.sitesMeta.popup : [];
       return '<div class="gk-pop"><span class="gk-badge" style="background:' + esc(p.colour) + '">§ ' + esc(p.type_code) +
-        '</span><h4>' + esc(p.service_name || p.name) + '</h4><p class="gk-sub">' + esc(p.name) +
-        (p.municipality_name ? ' · ' + esc(p.municipality_name) : '') + '</p><table>' +
+        '</span><h4>' + esc(p.service_name || p.name) + '</h4><p class="gk-sub">' +
+        [p.name !== p.service_name ? esc(p.name) : '', p.municipality_name ? 'obec ' + esc(p.municipality_name) : '',
+          p.orp_name ? 'ORP ' + esc(p.orp_name) : ''].filter(Boolean).join(' · ') + '</p><table>' +
         popupRows(p, fields.filter(function (f) { return f.field !== 'service_name'; })) + '</table></div>';
     }
 
