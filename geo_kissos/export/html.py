@@ -81,9 +81,9 @@ _STYLE = """
  font:12px/1.35 'DejaVu Sans',Arial,sans-serif;color:#222;border:1px solid #999;border-radius:3px}
 .gk-title{top:10px;left:54px;right:10px;max-width:720px}
 .gk-title h1{font-size:16px;margin:0 0 2px 0}.gk-title div{color:#555}
-.gk-legend{bottom:28px;right:10px;max-width:300px}
+.gk-legend{bottom:28px;right:10px;max-width:380px}
 .gk-foot{bottom:4px;left:90px;font-size:10px;padding:2px 6px;color:#555}
-.gk-unit{color:#666;margin-bottom:4px}.gk-row{margin:2px 0;white-space:nowrap}
+.gk-unit{color:#666;margin-bottom:4px}.gk-row{margin:2px 0;padding-left:30px;text-indent:-30px}
 .gk-sw{display:inline-block;width:18px;height:12px;margin-right:6px;border:1px solid #999;vertical-align:middle}
 .gk-dot{display:inline-block;width:10px;height:10px;margin:0 10px 0 4px;border-radius:50%;
  border:1px solid #333;vertical-align:middle}
@@ -141,6 +141,14 @@ def orp_html(data: MapData, orp_code: str) -> str:
             highlight_function=lambda f: {"weight": 2.5, "color": "#333333"},
             tooltip=folium.GeoJsonTooltip(["name", "label"], aliases=["obec", data.legend_title]),
         ).add_to(m)
+    else:  # points layer: the ORP's municipalities as a light base
+        folium.GeoJson(
+            _geojson(munis.loc[inside], ["name"], SIMPLIFY_M),
+            name="obce ORP",
+            style_function=lambda f: {"fillColor": "#fbfbf7", "color": "#c8c8c8", "weight": 0.6,
+                                      "fillOpacity": 1.0},
+            tooltip=folium.GeoJsonTooltip(["name"], aliases=["obec"]),
+        ).add_to(m)
     folium.GeoJson(
         _geojson(data.orps, ["name"], SIMPLIFY_M),
         name="hranice ORP",
@@ -155,14 +163,15 @@ def orp_html(data: MapData, orp_code: str) -> str:
     ).add_to(m)
     if data.points is not None and len(data.points):
         pts = data.points[data.points.geometry.notna() & ~data.points.geometry.is_empty].copy()
-        cols = [c for c in ("name", "type_label", "colour") if c in pts.columns]
+        shown = {"name": "místo", "label": "druh", "provider_name": "poskytovatel", "capacity": "kapacita"}
+        cols = [c for c in shown if c in pts.columns]
         folium.GeoJson(
-            _geojson(pts, cols),
+            _geojson(pts, [*cols, "colour"]),
             name="místa poskytování",
             marker=folium.CircleMarker(radius=5, weight=1, color="#222222", fill=True, fill_opacity=0.95),
             style_function=lambda f: {"fillColor": f["properties"].get("colour") or "#1f78b4",
                                       "fill": True, "fillOpacity": 0.95},
-            tooltip=folium.GeoJsonTooltip([c for c in cols if c != "colour"] or ["colour"]),
+            tooltip=folium.GeoJsonTooltip(cols, aliases=[shown[c] for c in cols]) if cols else None,
         ).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]])

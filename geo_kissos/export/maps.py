@@ -193,13 +193,18 @@ def orp_figure(data: MapData, orp_code: str, page_label: str = "") -> Figure:
         L.draw_title(fig, f"ORP {name}", data.title, data.subtitle)
         ax = L.map_axes(fig, L.LAYOUT.map)
         draw_orp_map(ax, data, orp_code)
-        legend_ax = L.block_axes(fig, L.LAYOUT.legend)
         entries = _legend_entries(data)
-        L.draw_legend(legend_ax, data.legend_title, entries, unit=data.legend_unit,
-                      columns=2 if len(entries) > 6 else 1)
-        L.draw_legend(L.block_axes(fig, L.LAYOUT.symbols), "Mapové značky",
-                      _symbol_entries(data, name) if data.areas is not None
-                      else _symbol_entries(data, name)[:3])
+        if data.areas is not None:
+            L.draw_legend(L.block_axes(fig, L.LAYOUT.legend), data.legend_title, entries,
+                          unit=data.legend_unit, columns=2 if len(entries) > 6 else 1)
+            L.draw_legend(L.block_axes(fig, L.LAYOUT.symbols), "Mapové značky",
+                          _symbol_entries(data, name))
+        else:  # points layer: long group names, one legend across legend and symbol blocks
+            wide = L.Box(L.LAYOUT.legend.left, L.LAYOUT.legend.top,
+                         L.LAYOUT.symbols.left + L.LAYOUT.symbols.width - L.LAYOUT.legend.left,
+                         L.LAYOUT.legend.height)
+            L.draw_legend(L.block_axes(fig, wide), data.legend_title,
+                          entries + _symbol_entries(data, name)[:3])
         figures = data.key_figures.get(orp_code)
         if figures:
             L.draw_key_figures(L.block_axes(fig, L.LAYOUT.figures), f"ORP {name}", figures)

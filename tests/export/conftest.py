@@ -22,9 +22,13 @@ def orp_export(loaded_store: Store, tmp_path_factory: pytest.TempPathFactory
     return ex, ex.export_orp(pick_orp(ex), out)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser() -> Iterator[object]:
-    """Headless Debian Chromium through Playwright; skipped (or failed with GK_REQUIRE_BROWSER=1)."""
+    """Headless Debian Chromium through Playwright; skipped (or failed with GK_REQUIRE_BROWSER=1).
+
+    Function-scoped: a Playwright sync session left open would break other tests that start
+    their own (only one sync session may run in a process at a time).
+    """
     required = os.environ.get("GK_REQUIRE_BROWSER") == "1"
     try:
         from playwright.sync_api import sync_playwright

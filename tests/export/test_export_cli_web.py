@@ -99,3 +99,17 @@ def test_web_errors(client):
     assert idx.status_code == 200
     assert {o["code"] for o in idx.json["orps"]} >= {"7110"}
     assert any(la["id"] == LAYER for la in idx.json["layers"])
+
+
+def test_blueprint_uses_the_web_maps_store(loaded_gpkg_copy):
+    """Registered on the market map's app, the blueprint reads the app's own store."""
+    from webmap import create_app
+
+    app = create_app({"STORE": loaded_gpkg_copy, "TILES": None, "TESTING": True})
+    app.register_blueprint(export_blueprint)
+    assert "EXPORT_STORE" not in app.config
+    c = app.test_client()
+    r = c.get("/export/7110/coverage.csv")
+    assert r.status_code == 200
+    assert "EXPORT_STORE" not in app.config  # no second store was opened
+    assert c.get("/").status_code == 200  # the map itself still works
