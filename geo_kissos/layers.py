@@ -612,13 +612,14 @@ def _target_groups_text(value: object) -> str:
     return ";".join(f"skupina {p[len(_TARGET_PREFIX):]}" if p.startswith(_TARGET_PREFIX) else p for p in parts)
 
 
-def _capacity_text(rows: pd.DataFrame) -> str:
-    parts = []
-    for r in rows.itertuples(index=False):
-        form = FORMS.get(str(r.form), str(r.form))
-        unit = UNIT_NAMES.get(str(r.unit), str(r.unit))
-        parts.append(f"{form}: {format_number(r.value, 0 if float(r.value).is_integer() else 1)} {unit}")
-    return "; ".join(parts)
+def _capacity_texts(cap: pd.DataFrame) -> pd.Series:
+    """Capacity per form of each service as text, e.g. ``"pobytová: 60 lůžek"`` (by service id)."""
+    order = {f: i for i, f in enumerate(FORMS)}
+    rows = cap.assign(_o=cap["form"].astype(str).map(lambda f: order.get(f, 9))).sort_values(["service_id", "_o"])
+    text = [f"{FORMS.get(str(f), str(f))}: {format_number(v, 0 if float(v).is_integer() else 1)} "
+            f"{UNIT_NAMES.get(str(u), str(u))}"
+            for f, v, u in zip(rows["form"], rows["value"], rows["unit"], strict=True)]
+    return pd.Series(text, index=rows["service_id"].to_numpy()).groupby(level=0).agg("; ".join)
 
 
 def _type_attr(type_code: str, attr: str) -> str:
@@ -658,7 +659,7 @@ def _points(store: Any, layer: Layer, year: int | None, orp: str | None) -> gpd.
     cap = store.read("capacity")
     cap = cap.assign(service_id=cap["service_id"].astype(str))
     if len(cap):
-        cap_text = cap.groupby("service_id")[["form", "unit", "value"]].apply(_capacity_text)
+        cap_text = _capacity_texts(cap)
         cap_sum = cap.pivot_table(index="service_id", columns="unit", values="value", aggfunc="sum")
     else:
         cap_text, cap_sum = pd.Series(dtype=str), pd.DataFrame()

@@ -33,20 +33,37 @@ class TTLCache:
         self.ttl, self.maxsize = ttl, maxsize
         self._data: dict[Any, tuple[float, Any]] = {}
         self._lock = threading.Lock()
+        self._key_locks: dict[Any, threading.Lock] = {}
 
-    def get(self, key: Any, compute: Callable[[], T]) -> T:
-        """The cached value of ``key``, computed by ``compute()`` when missing or expired."""
-        now = time.monotonic()
+    def _fresh(self, key: Any) -> tuple[bool, Any]:
         with self._lock:
             hit = self._data.get(key)
-            if hit is not None and now - hit[0] < self.ttl:
-                return hit[1]
-        value = compute()
+        if hit is not None and time.monotonic() - hit[0] < self.ttl:
+            return True, hit[1]
+        return False, None
+
+    def get(self, key: Any, compute: Callable[[], T]) -> T:
+        """The cached value of ``key``, computed by ``compute()`` when missing or expired.
+
+        Concurrent requests for the same missing key wait for one computation instead of
+        all computing it (no stampede when an entry expires under load).
+        """
+        ok, value = self._fresh(key)
+        if ok:
+            return value
         with self._lock:
-            if len(self._data) >= self.maxsize:
-                oldest = min(self._data, key=lambda k: self._data[k][0])
-                del self._data[oldest]
-            self._data[key] = (now, value)
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        with key_lock:
+            ok, value = self._fresh(key)
+            if ok:
+                return value
+            value = compute()
+            with self._lock:
+                if key not in self._data and len(self._data) >= self.maxsize:
+                    oldest = min(self._data, key=lambda k: self._data[k][0])
+                    del self._data[oldest]
+                    self._key_locks.pop(oldest, None)
+                self._data[key] = (time.monotonic(), value)
         return value
 
     def clear(self) -> None:

@@ -366,3 +366,32 @@ def test_serve_command_is_wired() -> None:
 
     result = CliRunner().invoke(main, ["serve", "--help"])
     assert result.exit_code == 0 and "--port" in result.output and "--host" in result.output
+
+
+# --------------------------------------------------------------------------- cache
+def test_cache_computes_once_under_concurrency() -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from webmap.data import TTLCache
+
+    cache = TTLCache(ttl=300)
+    calls: list[int] = []
+    release = threading.Event()
+
+    def compute() -> int:
+        calls.append(1)
+        release.wait(10)
+        return 42
+
+    with ThreadPoolExecutor(8) as pool:
+        futures = [pool.submit(cache.get, "k", compute) for _ in range(8)]
+        release.set()
+        assert [f.result() for f in futures] == [42] * 8
+    assert len(calls) == 1
+    expired = TTLCache(ttl=0)
+    assert expired.get("k", lambda: 1) == 1 and expired.get("k", lambda: 2) == 2
+    small = TTLCache(ttl=300, maxsize=2)
+    for k in range(5):
+        small.get(k, lambda k=k: k)
+    assert small.get(4, lambda: -1) == 4 and small.get(0, lambda: -1) == -1

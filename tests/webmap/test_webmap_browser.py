@@ -141,6 +141,17 @@ def test_market_map_in_chromium(sync_playwright, live_url: str, loaded_store: St
             page.screenshot(path=str(shot))
             assert shot.stat().st_size > 20_000
 
+            # the address keeps the view: a permalink opens the same layer and filters
+            link = page.evaluate("location.hash")
+            assert "type=49" in link and "layer=population-65-share" in link
+            again = browser.new_page(viewport={"width": 1200, "height": 800})
+            again.on("pageerror", lambda e: errors.append(str(e)))
+            again.goto(live_url + "/#layer=gap-49-orp&type=49")
+            again.wait_for_function("window.GK && GK.ready === true", timeout=READY_MS)
+            assert again.input_value("#gk-layer") == "gap-49-orp"
+            assert again.locator(".leaflet-gk-choropleth-pane path").count() == len(loaded_store.read("orp"))
+            assert int(again.get_attribute("#gk-site-count", "data-count")) == shown
+
             assert errors == [], f"console errors: {errors}"
             assert [u for u in failed if "tile" not in u] == [], f"failed requests: {failed}"
         finally:

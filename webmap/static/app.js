@@ -390,9 +390,45 @@
     });
     map.on('overlayadd overlayremove', function () { $('gk-sites-on').checked = map.hasLayer(cluster); });
 
+    // ---------------------------------------------------------------- permalink (#layer=…&type=…&z=…)
+    var FILTERS = { type: 'gk-f-type', form: 'gk-f-form', target: 'gk-f-target', provider: 'gk-f-provider',
+      network: 'gk-f-network' };
+    function readHash() {
+      var h = {};
+      location.hash.replace(/^#/, '').split('&').forEach(function (kv) {
+        var i = kv.indexOf('=');
+        if (i > 0) h[decodeURIComponent(kv.slice(0, i))] = decodeURIComponent(kv.slice(i + 1));
+      });
+      return h;
+    }
+    function writeHash() {
+      if (!GK.ready) return;
+      var c = map.getCenter();
+      var h = { layer: state.layerId || 'none', year: $('gk-year').value, orp: $('gk-orp').value,
+        z: map.getZoom(), lat: c.lat.toFixed(4), lng: c.lng.toFixed(4) };
+      Object.keys(FILTERS).forEach(function (k) { h[k] = $(FILTERS[k]).value; });
+      history.replaceState(null, '', '#' + Object.keys(h).filter(function (k) { return h[k] !== '' && h[k] !== undefined; })
+        .map(function (k) { return k + '=' + encodeURIComponent(h[k]); }).join('&'));
+    }
+    var initial = readHash();
+    if (initial.layer) {
+      state.layerId = initial.layer === 'none' ? null : initial.layer;
+      $('gk-layer').value = state.layerId || '';
+      if ($('gk-layer').value !== (state.layerId || '')) { state.layerId = cfg.defaultLayer; $('gk-layer').value = cfg.defaultLayer; }
+    }
+    if (initial.orp) $('gk-orp').value = initial.orp;
+    if (initial.year) { $('gk-year').innerHTML = '<option value="' + esc(initial.year) + '">' + esc(initial.year) + '</option>'; }
+    if (initial.z && initial.lat && initial.lng) map.setView([Number(initial.lat), Number(initial.lng)], Number(initial.z));
+    map.on('moveend', writeHash);
+    document.querySelectorAll('.gk-panel select').forEach(function (el) { el.addEventListener('change', writeHash); });
+    $('gk-f-reset').addEventListener('click', writeHash);
+
     Promise.all([loadThematic(true), loadOrpLines(), loadSites(), loadPlaces()]).then(function () {
+      Object.keys(FILTERS).forEach(function (k) { if (initial[k]) $(FILTERS[k]).value = initial[k]; });
+      if (Object.keys(FILTERS).some(function (k) { return initial[k]; })) applyFilters();
       GK.ready = true;
       document.body.dataset.gkReady = '1';
+      writeHash();
     });
   };
 })();

@@ -1,0 +1,232 @@
+"""Benchmark of the market map's API: payload of the municipality layer by zoom, latency under load.
+
+1. Payload: ``/api/collections/population-65-share/items?zoom=Z`` (coverage-simplified,
+   coordinates rounded by zoom) for zooms 6-14 and without zoom, raw and gzip-compressed,
+   against the unsimplified ``GeoDataFrame.to_crs(4326).to_json()`` of the same layer.
+2. Latency: a werkzeug threaded server on 127.0.0.1, a bounded loop of concurrent requests
+   (``ThreadPoolExecutor``, 8 workers by default) over a mix of map requests (municipality
+   layer at zooms 8/10/12, ORP layer, sites, collection metadata), gzip accepted; p50/p95/max and
+   requests per second, once with warm caches and once with caching off (every request
+   recomputes its layer from the store).
+
+The synthetic demo municipalities are Voronoi cells with straight borders (~7 vertices each),
+far simpler than real RÚIAN boundaries. With ``--detail M`` (default 20) every shared border is
+given a deterministic wiggle with a vertex every ~M metres, identical for both neighbours, so the
+coverage stays valid and looks like surveyed boundaries (~150,000 vertices for 400
+municipalities). ``--detail 0`` keeps the plain demo polygons.
+
+Run: ``.venv/bin/python bench/bench_webmap.py [--store PATH] [--detail 20] [--workers 8]
+[--requests 400]``. Results are printed and written to ``bench/results/bench_webmap.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import http.client
+import json
+import logging
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from geo_kissos.bootstrap import load_data_dir
+from geo_kissos.config import REPO_ROOT
+from geo_kissos.demo import build_demo
+from geo_kissos.layers import get_layer, layer_frame
+from geo_kissos.store import GpkgStore, Store, open_store
+from webmap import create_app
+
+LAYER = "population-65-share"
+ZOOMS = (6, 7, 8, 9, 10, 11, 12, 13, 14)
+#: What the map asks for: the municipality layer at three zooms, an ORP layer, sites, metadata.
+MIX = (f"/api/collections/{LAYER}/items?zoom=8&limit=10000",
+       f"/api/collections/{LAYER}/items?zoom=10&limit=10000",
+       f"/api/collections/{LAYER}/items?zoom=12&limit=10000",
+       "/api/collections/coverage-49-orp/items?zoom=9",
+       "/api/collections/sites/items?limit=10000",
+       f"/api/collections/{LAYER}")
+
+
+# --------------------------------------------------------------------------- detailed borders
+def _wiggle(p: tuple[float, float], q: tuple[float, float], spacing: float) -> list[tuple[float, float]]:
+    """Intermediate vertices of segment p->q, the same (reversed) for q->p."""
+    flip = p > q
+    a, b = (q, p) if flip else (p, q)
+    length = float(np.hypot(b[0] - a[0], b[1] - a[1]))
+    n = int(length // spacing)
+    if n < 2:
+        return []
+    rng = np.random.default_rng(abs(hash((round(a[0], 3), round(a[1], 3), round(b[0], 3), round(b[1], 3)))) % 2**32)
+    t = np.linspace(0, 1, n + 1)[1:-1]
+    amp = min(0.02 * length, 150.0)
+    phases = rng.uniform(0, 2 * np.pi, 3)
+    off = amp * (np.sin(np.pi * t) * (0.6 * np.sin(3 * np.pi * t + phases[0]) + 0.3 * np.sin(11 * np.pi * t + phases[1])
+                                      + 0.1 * np.sin(37 * np.pi * t + phases[2])))
+    ux, uy = (b[0] - a[0]) / length, (b[1] - a[1]) / length
+    pts = [(a[0] + ux * length * ti - uy * o, a[1] + uy * length * ti + ux * o) for ti, o in zip(t, off, strict=True)]
+    return pts[::-1] if flip else pts
+
+
+def _detailed_ring(ring: shapely.LinearRing, spacing: float) -> list[tuple[float, float]]:
+    coords = [tuple(map(float, c)) for c in ring.coords]
+    out: list[tuple[float, float]] = []
+    for p, q in zip(coords[:-1], coords[1:], strict=True):
+        out.append(p)
+        out.extend(_wiggle(p, q, spacing))
+    out.append(coords[-1])
+    return out
+
+
+def detailed_coverage(geoms: gpd.GeoSeries, spacing: float) -> gpd.GeoSeries:
+    """Every border wiggled with a vertex every ``spacing`` metres; shared borders stay shared."""
+    def poly(p: shapely.Polygon) -> shapely.Polygon:
+        return shapely.Polygon(_detailed_ring(p.exterior, spacing),
+                               [_detailed_ring(r, spacing) for r in p.interiors])
+
+    out = []
+    for g in geoms:
+        parts = list(g.geoms) if g.geom_type == "MultiPolygon" else [g]
+        out.append(shapely.MultiPolygon([poly(p) for p in parts]))
+    return gpd.GeoSeries(out, crs=geoms.crs, index=geoms.index)
+
+
+def prepare_store(path: str | None, detail: float, workdir: Path) -> Store:
+    """The store to measure: given, or the demo data loaded into a temporary GeoPackage."""
+    if path:
+        return open_store(path)
+    data = workdir / "data"
+    build_demo(data)
+    store = GpkgStore(workdir / "bench.gpkg")
+    load_data_dir(store, data)
+    if detail > 0:
+        mun = store.read("municipality")
+        mun = mun.set_geometry(detailed_coverage(mun.geometry, detail))
+        assert shapely.coverage_is_valid(mun.geometry.to_numpy()), "detailed borders must stay a coverage"
+        with store.transaction() as w:
+            w.upsert("municipality", mun)
+    return store
+
+
+# --------------------------------------------------------------------------- measurements
+def payloads(store: Store) -> list[dict[str, object]]:
+    """Bytes and vertices of the municipality layer per zoom, and of a plain ``to_json()``."""
+    client = create_app({"STORE": store, "TILES": None}).test_client()
+    rows = []
+    layer = get_layer(LAYER)
+    frame = layer_frame(store, layer).to_crs(4326)
+    naive = frame.to_json().encode("utf-8")
+    rows.append({"variant": "geopandas to_json (unsimplified, full precision)", "zoom": None,
+                 "vertices": int(shapely.get_num_coordinates(frame.geometry.to_numpy()).sum()),
+                 "raw_bytes": len(naive), "gzip_bytes": len(gzip.compress(naive, 6))})
+    for zoom in (None, *ZOOMS):
+        url = f"/api/collections/{LAYER}/items?limit=10000" + (f"&zoom={zoom}" if zoom is not None else "")
+        raw = client.get(url).get_data()
+        packed = client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert packed.headers.get("Content-Encoding") == "gzip"
+        fc = json.loads(raw)
+        n = sum(int(shapely.get_num_coordinates(shapely.geometry.shape(f["geometry"]))) for f in fc["features"])
+        rows.append({"variant": "API" + ("" if zoom is not None else " (no zoom: 6 decimals, unsimplified)"),
+                     "zoom": zoom, "vertices": n, "raw_bytes": len(raw), "gzip_bytes": len(packed.get_data())})
+    return rows
+
+
+def _request(port: int, path: str) -> tuple[float, int, int]:
+    t0 = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("GET", path, headers={"Accept-Encoding": "gzip"})
+    resp = conn.getresponse()
+    body = resp.read()
+    conn.close()
+    return time.perf_counter() - t0, resp.status, len(body)
+
+
+def load_test(store: Store, workers: int, requests: int, cache_seconds: float) -> dict[str, object]:
+    """Concurrent requests over :data:`MIX` against a threaded werkzeug server on loopback."""
+    from werkzeug.serving import make_server
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    app = create_app({"STORE": store, "TILES": None, "CACHE_SECONDS": cache_seconds})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    port = server.server_port
+    mix = MIX
+    try:
+        for path in mix:  # warm-up (imports, first computation); not measured
+            _request(port, path)
+        paths = [mix[i % len(mix)] for i in range(requests)]
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(lambda p: _request(port, p), paths))
+        wall = time.perf_counter() - t0
+    finally:
+        server.shutdown()
+        thread.join()
+    lat = sorted(r[0] * 1000 for r in results)
+    bad = [r for r in results if r[1] != 200]
+    return {
+        "cache_seconds": cache_seconds, "workers": workers, "requests": requests, "errors": len(bad),
+        "p50_ms": round(statistics.median(lat), 1), "p95_ms": round(lat[int(0.95 * (len(lat) - 1))], 1),
+        "max_ms": round(lat[-1], 1), "req_per_s": round(requests / wall, 1),
+        "mean_body_bytes": int(statistics.mean(r[2] for r in results)),
+    }
+
+
+def cold_requests(store: Store) -> list[dict[str, object]]:
+    """Latency of the first request of each kind on a fresh app (empty caches, imports done)."""
+    create_app({"STORE": store, "TILES": None}).test_client().get(f"/api/collections/{LAYER}/items?zoom=8")
+    out = []
+    for path in MIX:
+        client = create_app({"STORE": store, "TILES": None}).test_client()
+        t0 = time.perf_counter()
+        status = client.get(path, headers={"Accept-Encoding": "gzip"}).status_code
+        out.append({"path": path, "status": status, "ms": round((time.perf_counter() - t0) * 1000, 1)})
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--store", help="store URL or .gpkg (default: the demo data in a temporary GeoPackage)")
+    ap.add_argument("--detail", type=float, default=20.0, help="vertex spacing (m) of wiggled borders; 0: plain")
+    ap.add_argument("--workers", type=int, default=8)
+    ap.add_argument("--requests", type=int, default=400)
+    ap.add_argument("--uncached-requests", type=int, default=60)
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="gk-bench-webmap-") as tmp:
+        store = prepare_store(args.store, args.detail, Path(tmp))
+        t0 = time.perf_counter()
+        rows = payloads(store)
+        print(f"payload of {LAYER} (municipalities), measured in {time.perf_counter() - t0:.1f} s")
+        print(f"{'variant':58s} {'zoom':>4s} {'vertices':>9s} {'raw KiB':>9s} {'gzip KiB':>9s}")
+        for r in rows:
+            z = "-" if r["zoom"] is None else str(r["zoom"])
+            print(f"{r['variant']:58s} {z:>4s} {r['vertices']:>9d} {r['raw_bytes'] / 1024:>9.1f} "
+                  f"{r['gzip_bytes'] / 1024:>9.1f}")
+        warm = load_test(store, args.workers, args.requests, cache_seconds=300)
+        cold = load_test(store, args.workers, args.uncached_requests, cache_seconds=0)
+        first = cold_requests(store)
+        print("first request on a fresh app (empty caches):")
+        for r in first:
+            print(f"  {r['ms']:>8.1f} ms  {r['path']}")
+        for name, res in (("warm caches", warm), ("caching off", cold)):
+            print(f"load, {name}: {res['requests']} requests, {res['workers']} workers: p50 {res['p50_ms']} ms, "
+                  f"p95 {res['p95_ms']} ms, max {res['max_ms']} ms, {res['req_per_s']} req/s, errors {res['errors']}")
+        store.close()
+    out = REPO_ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    result = {"detail_m": args.detail, "payload": rows, "load": [warm, cold], "first_request": first}
+    (out / "bench_webmap.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+    return 1 if warm["errors"] or cold["errors"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
