@@ -21,7 +21,7 @@ from geo_kissos.crs import SERVE_EPSG
 from geo_kissos.layers import Layer, available_years, layer_frame
 from geo_kissos.store import Store
 
-from .geometry import CoverageGeometry
+from .geometry import CoverageGeometry, DissolvedCoverage
 
 T = TypeVar("T")
 
@@ -99,14 +99,25 @@ class MapData:
         """Years with data for ``layer``."""
         return self.cache.get(("years", layer.id), lambda: available_years(self.store, layer))
 
-    def coverage(self, level: str) -> CoverageGeometry:
-        """Served geometries of a territorial level (``municipality`` or ``orp``)."""
-        def build() -> CoverageGeometry:
-            table = "orp" if level == "orp" else "municipality"
-            key = "orp_code" if level == "orp" else "municipality_code"
-            terr = self.store.read(table)
-            return CoverageGeometry(terr[key].astype(str), terr.geometry)
-        return self.cache.get(("coverage", level), build)
+    def coverage(self, level: str) -> CoverageGeometry | DissolvedCoverage:
+        """Served geometries of a territorial level (``municipality`` or ``orp``).
+
+        ORPs are dissolved from the simplified municipalities, so their outlines follow
+        municipal borders exactly at every zoom.
+        """
+        def municipalities() -> CoverageGeometry:
+            mun = self.store.read("municipality")
+            return CoverageGeometry(mun["municipality_code"].astype(str), mun.geometry)
+
+        def orps() -> DissolvedCoverage:
+            base = self.coverage("municipality")
+            mun = self.store.read("municipality")
+            groups = dict(zip(mun["municipality_code"].astype(str), mun["orp_code"].astype(str), strict=True))
+            return DissolvedCoverage(base, groups)  # type: ignore[arg-type]
+
+        if level == "orp":
+            return self.cache.get(("coverage", "orp"), orps)
+        return self.cache.get(("coverage", "municipality"), municipalities)
 
     # ---------------------------------------------------------------- territory
     def orps(self) -> dict[str, str]:

@@ -62,17 +62,24 @@ class CoverageGeometry:
         self.codes = [str(c) for c in codes]
         self._geoms = np.asarray(geoms.to_numpy(), dtype=object)
         self._cache: dict[int | None, dict[str, Any]] = {}
+        self._simple: dict[int, np.ndarray] = {}
         self._lock = threading.Lock()
 
     def simplified(self, zoom: int | None) -> np.ndarray:
-        """Simplified polygons in EPSG:5514 (the originals when ``zoom`` is None)."""
+        """Simplified polygons in EPSG:5514 (the originals when ``zoom`` is None), cached."""
         if zoom is None:
             return self._geoms
-        valid = np.array([g is not None and not g.is_empty for g in self._geoms])
+        with self._lock:
+            hit = self._simple.get(zoom)
+        if hit is not None:
+            return hit
+        valid = np.array([g is not None and not g.is_empty for g in self._geoms], dtype=bool)
         out = self._geoms.copy()
         if valid.any():
             out[valid] = shapely.coverage_simplify(self._geoms[valid], tolerance_for_zoom(zoom),
                                                    simplify_boundary=True)
+        with self._lock:
+            self._simple[zoom] = out
         return out
 
     def served(self, zoom: int | None) -> dict[str, Any]:
@@ -84,6 +91,48 @@ class CoverageGeometry:
         simple = gpd.GeoSeries(self.simplified(zoom), crs=STORE_EPSG).to_crs(SERVE_EPSG)
         rounded = round_coordinates(simple.to_numpy(), decimals_for_zoom(zoom))
         result = dict(zip(self.codes, rounded, strict=True))
+        with self._lock:
+            self._cache[zoom] = result
+        return result
+
+
+class DissolvedCoverage:
+    """Polygons of groups of a coverage (ORPs of municipalities), dissolved after simplifying.
+
+    ORPs are unions of their municipalities. Dissolving the *simplified* municipalities (with
+    :func:`shapely.coverage_union_all`, exact for a coverage) makes ORP outlines coincide with
+    municipal borders at every zoom, so an ORP line never cuts through a municipality.
+
+    Parameters
+    ----------
+    base : CoverageGeometry
+        The municipalities.
+    group_of : mapping of str to str
+        Municipality code -> group (ORP) code.
+    """
+
+    def __init__(self, base: CoverageGeometry, group_of: dict[str, str]):
+        self.base = base
+        self.group_of = group_of
+        self._cache: dict[int | None, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def served(self, zoom: int | None) -> dict[str, Any]:
+        """Group code -> polygon in EPSG:4326, rounded for ``zoom``."""
+        with self._lock:
+            hit = self._cache.get(zoom)
+        if hit is not None:
+            return hit
+        simple = self.base.simplified(zoom)
+        members: dict[str, list[Any]] = {}
+        for code, geom in zip(self.base.codes, simple, strict=True):
+            group = self.group_of.get(code)
+            if group is not None and geom is not None and not geom.is_empty:
+                members.setdefault(group, []).append(geom)
+        groups = sorted(members)
+        merged = [shapely.coverage_union_all(members[g]) for g in groups]
+        served = gpd.GeoSeries(merged, crs=STORE_EPSG).to_crs(SERVE_EPSG).to_numpy()
+        result = dict(zip(groups, round_coordinates(served, decimals_for_zoom(zoom)), strict=True))
         with self._lock:
             self._cache[zoom] = result
         return result

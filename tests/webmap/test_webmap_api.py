@@ -395,3 +395,16 @@ def test_cache_computes_once_under_concurrency() -> None:
     for k in range(5):
         small.get(k, lambda k=k: k)
     assert small.get(4, lambda: -1) == 4 and small.get(0, lambda: -1) == -1
+
+
+@pytest.mark.parametrize("zoom", [None, 7, 10])
+def test_orp_outlines_follow_municipal_borders(app: Flask, loaded_store: Store, zoom: int | None) -> None:
+    data = app.extensions["geo_kissos"]
+    mun = data.coverage("municipality").served(zoom)
+    orp = data.coverage("orp").served(zoom)
+    table = loaded_store.read("municipality")
+    assert set(orp) == set(table["orp_code"].astype(str))
+    for code, group in table.groupby(table["orp_code"].astype(str)):
+        members = shapely.union_all([mun[c] for c in group["municipality_code"].astype(str)])
+        assert orp[code].symmetric_difference(members).area < 1e-9 * max(orp[code].area, 1e-12)
+    assert shapely.coverage_is_valid(list(orp.values()))

@@ -71,6 +71,8 @@
     map.createPane('gk-choropleth').style.zIndex = 390;
     map.createPane('gk-orp').style.zIndex = 410;
     map.createPane('gk-orp').style.pointerEvents = 'none';
+    map.createPane('gk-labels').style.zIndex = 600;
+    map.createPane('gk-labels').style.pointerEvents = 'none';
     map.createPane('gk-sites').style.zIndex = 620;
     var sitesRenderer = L.svg({ pane: 'gk-sites' });
     L.control.zoom({ position: 'topleft', zoomInTitle: 'Přiblížit', zoomOutTitle: 'Oddálit' }).addTo(map);
@@ -199,7 +201,13 @@
               return { fillColor: f.properties.colour, fillOpacity: 0.78, color: '#ffffff', weight: meta.level === 'orp' ? 1.2 : 0.5, className: 'gk-area' };
             },
             onEachFeature: function (f, lyr) {
-              lyr.bindTooltip(esc(f.properties.name) + ': ' + esc(f.properties.label), { sticky: true, className: 'gk-tip' });
+              if (meta.level === 'orp') {
+                // 13 ORPs: name and value always visible, the way planners read these maps
+                lyr.bindTooltip('<b>' + esc(f.properties.name) + '</b><br>' + esc(f.properties.label),
+                  { permanent: true, direction: 'center', className: 'gk-orp-label', interactive: false, pane: 'gk-labels' });
+              } else {
+                lyr.bindTooltip(esc(f.properties.name) + ': ' + esc(f.properties.label), { sticky: true, className: 'gk-tip' });
+              }
               lyr.bindPopup(choroplethPopup(f.properties, meta), { maxWidth: 340 });
               lyr.on('mouseover', function () { lyr.setStyle({ weight: 2.2, color: '#1f2a37' }); lyr.bringToFront(); });
               lyr.on('mouseout', function () { lyr.setStyle({ weight: meta.level === 'orp' ? 1.2 : 0.5, color: '#ffffff' }); });
@@ -315,7 +323,7 @@
         state.markers = fc.features.filter(function (f) { return f.geometry; }).map(function (f) {
           var c = f.geometry.coordinates;
           var m = L.circleMarker([c[1], c[0]], {
-            renderer: sitesRenderer, pane: 'gk-sites', radius: 6.5, color: '#ffffff', weight: 1.5,
+            renderer: sitesRenderer, pane: 'gk-sites', radius: 6.5, color: '#1f2a37', weight: 1.3, opacity: 0.9,
             fillColor: f.properties.colour, fillOpacity: 0.95, className: 'gk-site'
           });
           m.feature = f;
