@@ -250,7 +250,6 @@ def make_market(mun: gpd.GeoDataFrame, seed: int = 71, scale: float = 1.25) -> d
             kap_total = sum(c["pocet"] for fo in formy for c in fo["kapacity"])
             items.append({
                 "id": ident * 7, "portalId": ident * 3, "identifikator": str(ident),
-                "nazev": f"{t.name_cs.capitalize()} {mun.loc[i, 'NAZ_OBEC']}",
                 "datumPoskytovaniOd": start.isoformat(), "datumPoskytovaniDo": end.isoformat() if end else None,
                 "druhSocialniSluzby": {"id": type_id[t.code]},
                 "poskytovatel": {"ico": prov["ico"], "nazev": prov["nazev"], "adresa": _address_json(prov["adresa"])},

@@ -27,6 +27,9 @@ Assumptions, documented because the codelists are separate files:
 * Capacity types: ``TypKapacitySocialniSluzby/luzka|klient|kontakt|interv|hovor`` -> units
   ``beds, clients, contacts, interventions, calls``; capacity is kept per form and unit.
 * ``identifikator`` (the registration number of the service) is the service id (``id`` when absent).
+* The register has no service name: the name stored is the first facility's ``nazev``.
+* The provider's IČO is ``poskytovatel.ico``; when no facility has an address, the service is
+  placed in the region by ``poskytovatel.adresa`` or ``kontaktniAdresy[]`` (``obec``).
 
 The register is national: a service is kept when one of its facilities (or, lacking any facility
 address, its provider's address) lies in a municipality of the store (of ``region`` when given);
@@ -282,7 +285,7 @@ def _parse_item(
         probs.add(label, "poskytovatel", "missing provider")
         prov = {}
     else:
-        raw_ico = prov.get("ico", prov.get("ic"))
+        raw_ico = next((prov[k] for k in ("ico", "ičo", "ic") if prov.get(k) not in (None, "")), None)
         ico = str(raw_ico).strip() if raw_ico not in (None, "") else None
         if ico is not None and ico.isdigit() and len(ico) < 8:
             ico = ico.zfill(8)
@@ -358,14 +361,21 @@ def _parse_item(
         return None
     home = None
     pa = prov.get("adresa") or prov.get("sidlo")
-    if isinstance(pa, dict) and _ref(pa.get("obec")):
-        home = municipality_code(_ref(pa.get("obec")))[0]
+    contact_addresses = [a for a in (item.get("kontaktniAdresy") or []) if isinstance(a, dict)]
+    for a in ([pa] if isinstance(pa, dict) else []) + contact_addresses:
+        a = a.get("adresa", a) if isinstance(a.get("adresa"), dict) else a
+        if _ref(a.get("obec")):
+            home = municipality_code(_ref(a.get("obec")))[0]
+            if home:
+                break
+    name = item.get("nazev") or item.get("nazevSluzby") or next(
+        (f.name for f in facilities if f.name), None)
     groups = [g for g in (_ref(g) for g in item.get("ciloveSkupiny") or []) if g]
     return _Service(
         service_id=sid, label=label,
         provider={"ico": ico, "name": prov.get("nazev") or prov.get("nazevPoskytovatele") or ico,
                   "address": _address_text(pa) if isinstance(pa, dict) else None},
-        type_code=type_code, name=item.get("nazev") or item.get("nazevSluzby"),
+        type_code=type_code, name=name,
         target_groups=";".join(groups) or None, contact=_contact(item),
         valid_from=d_from, valid_to=d_to, capacity=capacity, forms=forms, facilities=facilities,
         home_municipality=home,

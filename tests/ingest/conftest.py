@@ -179,7 +179,7 @@ def register_item(
                         "adresa": {"kodAdresnihoMista": kod, "obec": {"id": f"Obec/{obec}"},
                                    "ulice": {"nazev": "Školní"}, "cisloDomovni": 12, "psc": "77900"}})
     return {
-        "id": int(sid) * 7 if str(sid).isdigit() else 1, "identifikator": sid, "nazev": f"Služba {sid}",
+        "id": int(sid) * 7 if str(sid).isdigit() else 1, "identifikator": sid,
         "datumPoskytovaniOd": od, "datumPoskytovaniDo": do,
         "druhSocialniSluzby": {"id": type_} if isinstance(type_, str) else type_,
         "poskytovatel": {"ico": ico, "nazev": "Poskytovatel", "adresa": {"obec": {"id": f"Obec/{provider_obec}"}}},

@@ -107,7 +107,10 @@ def test_services_known_values_and_idempotence(territory, write_register, write_
     assert mun.loc["900004", "geom"].contains(site.loc["2000004-1", "geom"])
     assert site.loc["2000003-1", "location_quality"] == "unlocated"
     assert site.loc["2000003-1", "geom"] is None
-    assert territory.read("service").set_index("service_id").loc["2000003", "type_code"] == "60a"
+    svc = territory.read("service").set_index("service_id")
+    assert svc.loc["2000003", "type_code"] == "60a"
+    assert svc.loc["2000001", "name"] == "Zařízení 1"  # the register has no service name: the facility's
+    assert svc.loc["2000002", "contact"] == "585000000"
     before = snap(territory)
     again = load_services(territory, reg, addr)
     assert again.skipped and snap(territory) == before
