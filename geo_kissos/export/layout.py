@@ -115,6 +115,23 @@ class LegendEntry:
     size: float = 6.0
 
 
+# --------------------------------------------------------------------------- text fitting
+PT_MM = MM_PER_INCH / 72.0
+
+
+def fit_size(text: str, width_mm: float, size: float, minimum: float = 6.0, *, bold: bool = False) -> float:
+    """The largest font size ≤ ``size`` (≥ ``minimum``) at which ``text`` fits ``width_mm``.
+
+    Uses DejaVu Sans' average advance (≈0.55 em, 0.60 em bold): good enough to keep titles,
+    legend headings and the source line inside their blocks.
+    """
+    em = 0.60 if bold else 0.55
+    needed = len(text) * em * PT_MM  # millimetres per point of font size
+    if needed <= 0:
+        return size
+    return max(minimum, min(size, width_mm / needed))
+
+
 # --------------------------------------------------------------------------- page and blocks
 def new_page(layout: PageLayout = LAYOUT) -> Figure:
     """A blank A4 portrait figure on the Agg canvas."""
@@ -163,13 +180,14 @@ def draw_title(fig: Figure, title: str, heading: str = "", subtitle: str = "",
                box: Box = LAYOUT.title) -> Axes:
     """Three title lines: ``title`` (16 pt bold), ``heading`` (11 pt bold), ``subtitle`` (8.5 pt)."""
     ax = block_axes(fig, box)
-    ax.text(0, 1, title, ha="left", va="top", fontsize=16, fontweight="bold", color=INK)
+    ax.text(0, 1, title, ha="left", va="top", fontsize=fit_size(title, box.width, 16, 11, bold=True),
+            fontweight="bold", color=INK)
     if heading:
-        size = 11.0 if len(heading) <= 88 else 9.5
-        ax.text(0, 0.47, heading, ha="left", va="center", fontsize=size, fontweight="bold",
-                color=INK)
+        ax.text(0, 0.47, heading, ha="left", va="center", fontweight="bold", color=INK,
+                fontsize=fit_size(heading, box.width, 11, 7.5, bold=True))
     if subtitle:
-        ax.text(0, 0.0, subtitle, ha="left", va="bottom", fontsize=8.5, color=MUTED)
+        ax.text(0, 0.0, subtitle, ha="left", va="bottom", fontsize=fit_size(subtitle, box.width, 8.5, 6),
+                color=MUTED)
     return ax
 
 
@@ -179,7 +197,9 @@ def draw_legend(ax: Axes, title: str, entries: Sequence[LegendEntry], *, columns
 
     Drawn by hand (not ``ax.legend``) so the position and the order of rows are fixed.
     """
-    ax.text(0, 1, title, ha="left", va="top", fontsize=8.5, fontweight="bold", color=INK)
+    width_mm = ax.bbox.width / ax.figure.dpi * MM_PER_INCH
+    ax.text(0, 1, title, ha="left", va="top", fontsize=fit_size(title, width_mm, 8.5, 6, bold=True),
+            fontweight="bold", color=INK)
     top = 0.80
     if unit:
         ax.text(0, 0.86, unit, ha="left", va="top", fontsize=7.5, color=MUTED)
@@ -236,7 +256,8 @@ def draw_footer(fig: Figure, left_lines: Sequence[str], right: str = "",
     ax = block_axes(fig, box)
     ax.add_line(Line2D([0, 1], [1, 1], color=INK, linewidth=0.5))
     for i, line in enumerate(left_lines[:3]):
-        ax.text(0, 0.82 - i * 0.3, line, ha="left", va="top", fontsize=6.5, color=MUTED)
+        ax.text(0, 0.82 - i * 0.3, line, ha="left", va="top", color=MUTED,
+                fontsize=fit_size(line, box.width - 22, 6.5, 5))
     if right:
         ax.text(1, 0.82, right, ha="right", va="top", fontsize=7.5, color=INK)
     return ax
@@ -402,6 +423,7 @@ __all__ = [
     "draw_page_label",
     "draw_title",
     "finish_map_axes",
+    "fit_size",
     "fit_extent",
     "format_distance",
     "map_axes",

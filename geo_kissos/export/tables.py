@@ -149,33 +149,36 @@ def write_xlsx(tables: dict[str, pd.DataFrame], path: str | Path,
         Metadata rows (ORP, year, data date, source...).
     """
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = Workbook(write_only=True)  # streaming writer: several times faster on long tables
     bold = Font(bold=True)
+
+    def header(ws: object, names: list[str]) -> list[WriteOnlyCell]:
+        cells = [WriteOnlyCell(ws, value=n) for n in names]
+        for c in cells:
+            c.font = bold
+        return cells
+
     for name, df in tables.items():
         ws = wb.create_sheet(name)
-        ws.append([str(c) for c in df.columns])
-        for cell in ws[1]:
-            cell.font = bold
-        for row in df.itertuples(index=False):
-            ws.append([_cell(v) for v in row])
         ws.freeze_panes = "A2"
         if len(df.columns):
             ws.auto_filter.ref = f"A1:{get_column_letter(len(df.columns))}{len(df) + 1}"
         for i, col in enumerate(df.columns, start=1):
             width = max([len(str(col))] + [len(str(v)) for v in df[col].head(200)])
             ws.column_dimensions[get_column_letter(i)].width = min(max(8, width + 2), 60)
+        ws.append(header(ws, [str(c) for c in df.columns]))
+        for row in df.itertuples(index=False):
+            ws.append([_cell(v) for v in row])
     ws = wb.create_sheet("about")
-    ws.append(["key", "value"])
-    for cell in ws[1]:
-        cell.font = bold
-    for key, value in [*about, *((f"sheet {k}", v) for k, v in SHEETS.items() if k in tables)]:
-        ws.append([key, value])
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 90
+    ws.append(header(ws, ["key", "value"]))
+    for key, value in [*about, *((f"sheet {k}", v) for k, v in SHEETS.items() if k in tables)]:
+        ws.append([key, value])
     wb.properties.creator = "geo-kissos"
     wb.properties.created = FIXED_TIME
     wb.properties.modified = FIXED_TIME
@@ -208,7 +211,9 @@ def read_xlsx_sheet(path: str | Path, sheet: str) -> pd.DataFrame:
     wb.close()
     if not rows:
         return pd.DataFrame()
-    return pd.DataFrame(rows[1:], columns=list(rows[0]))
+    names = list(rows[0])
+    body = [tuple(r) + (None,) * (len(names) - len(r)) for r in rows[1:]]  # empty trailing cells
+    return pd.DataFrame(body, columns=names)
 
 
 __all__ = [
