@@ -8,6 +8,7 @@ Rules
 Units of a service in year *Y*
     The network row of the latest ``update_date`` in *Y*, if its unit is the type's planning
     unit (beds for residential types, FTE otherwise; :data:`geo_kissos.catalogue.SERVICE_TYPES`);
+    a latest row with status ``removed`` (the service left the network) counts as 0 units;
     otherwise the registered capacity in that unit, summed over forms; otherwise the service
     has no units (listed in ``AnalysisInputs.without_units``).
 Services of year *Y*
@@ -160,9 +161,13 @@ def service_units(
         net["service_id"] = net["service_id"].astype(str)
         net = net.sort_values(["service_id", "update_date"]).groupby("service_id").tail(1)
         net = net.rename(columns={"units": "net_units", "unit": "net_unit"})
-        svc = svc.merge(net[["service_id", "net_units", "net_unit"]], on="service_id", how="left")
+        removed = net["status"].astype(str).str.lower().eq("removed")
+        net.loc[removed, "net_units"] = 0.0
+        net["net_removed"] = removed
+        svc = svc.merge(net[["service_id", "net_units", "net_unit", "net_removed"]], on="service_id",
+                        how="left")
     else:
-        svc["net_units"], svc["net_unit"] = np.nan, None
+        svc["net_units"], svc["net_unit"], svc["net_removed"] = np.nan, None, False
     cap = pd.DataFrame(capacity)
     if len(cap):
         cap = cap.assign(service_id=cap["service_id"].astype(str), unit=cap["unit"].astype(str))
@@ -171,10 +176,11 @@ def service_units(
                         how="left")
     else:
         svc["cap_units"] = np.nan
-    use_net = svc["net_units"].notna() & (svc["net_unit"].astype(object) == svc["unit"])
+    removed = svc["net_removed"].fillna(False).astype(bool)
+    use_net = (svc["net_units"].notna() & (svc["net_unit"].astype(object) == svc["unit"])) | removed
     svc["units"] = np.where(use_net, svc["net_units"], svc["cap_units"]).astype(float)
-    svc["units_source"] = np.where(use_net, "network",
-                                   np.where(svc["cap_units"].notna(), "capacity", None))
+    svc["units_source"] = np.where(removed, "network-removed", np.where(
+        use_net, "network", np.where(svc["cap_units"].notna(), "capacity", None)))
     return svc[["service_id", "units", "unit", "units_source"]]
 
 

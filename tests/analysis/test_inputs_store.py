@@ -78,3 +78,14 @@ def test_coverage_over_years(empty_store, region_tables):
     assert c.loc[(2024, "O1"), "units"] == 10
     assert c.loc[(2025, "O1"), "units"] == 60
     assert c.loc[(2025, "O2"), "units_per_1000"] == pytest.approx(12)
+
+
+def test_service_removed_from_network_counts_zero(region_tables):
+    t = region_tables
+    net = t["network"]
+    s1 = net[net["service_id"] == "S1"].sort_values("update_date").iloc[[-1]].copy()
+    s1["update_date"] = pd.Timestamp("2025-12-31")
+    s1["status"] = "removed"
+    u = service_units(t["service"], pd.concat([net, s1]), t["capacity"], 2025).set_index("service_id")
+    assert u.loc["S1", "units"] == 0 and u.loc["S1", "units_source"] == "network-removed"
+    assert u.loc["S2", "units"] == 30  # others untouched
