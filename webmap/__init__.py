@@ -69,6 +69,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(api_bp)
     register_views(app)
+    try:  # download buttons: the exporter's blueprint (maps, tables and atlas per ORP)
+        from geo_kissos.export.web import export_blueprint
+    except ImportError:  # pragma: no cover - the exporter is optional for the map
+        export_blueprint = None
+    if export_blueprint is not None:
+        app.register_blueprint(export_blueprint)
 
     @app.get("/vendor/leaflet/<path:filename>")
     def leaflet_asset(filename: str) -> Response:

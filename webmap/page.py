@@ -13,7 +13,7 @@ from typing import Any
 
 import folium
 from branca.element import Element, MacroElement
-from flask import render_template, url_for
+from flask import current_app, render_template, url_for
 from jinja2 import Template
 
 from geo_kissos.catalogue import FORMS, SERVICE_TYPES
@@ -48,6 +48,7 @@ def page_config(data: MapData, tiles: str | None, default_layer: str | None) -> 
         "orps": [{"code": c, "name": n} for c, n in data.orps().items()],
         "types": [{"code": t.code, "name_cs": t.name_cs} for t in SERVICE_TYPES],
         "forms": [{"code": c, "name_cs": n} for c, n in FORMS.items()],
+        "export": url_for("export.index").rstrip("/") if "export" in current_app.blueprints else None,
     }
 
 

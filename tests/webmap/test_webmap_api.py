@@ -343,6 +343,13 @@ def test_page_shows_data_date(client: FlaskClient, loaded_store: Store) -> None:
     assert shown == (f"{date.day}. {date.month}. {date.year}" if date is not None else "neuvedeno")
 
 
+def test_page_offers_the_exports(client: FlaskClient) -> None:
+    html = client.get("/").get_data(as_text=True)
+    assert 'id="gk-export"' in html and '"export": "/export"' in html
+    index = get_json(client, "/export/")
+    assert {lay["id"] for lay in index["layers"]} == set(LAYERS)
+
+
 def test_tiles_are_optional_and_off_by_default(loaded_store: Store) -> None:
     html = create_app({"STORE": loaded_store}).test_client().get("/").get_data(as_text=True)
     assert "tile.openstreetmap.org" in html  # offered in the layer control, not loaded until switched on

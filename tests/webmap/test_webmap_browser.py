@@ -135,6 +135,11 @@ def test_market_map_in_chromium(sync_playwright, live_url: str, loaded_store: St
             assert "Obyvatelé 65+" in popup.inner_text()
             page.evaluate("GK.map.closePopup()")
             page.select_option("#gk-f-type", "49")
+            page.fill("#gk-search", "")
+            page.click("a.gk-home")
+            page.wait_for_function(f"GK.idle && GK.map.getZoom() <= {zoom_before}", timeout=READY_MS)
+            assert "nenalezena" not in page.inner_text("#gk-status"), "an empty search is no error"
+            page.wait_for_function("document.getElementById('gk-status').textContent === ''", timeout=READY_MS)
 
             ARTIFACTS.mkdir(exist_ok=True)
             shot = ARTIFACTS / f"market-map-{request.node.callspec.id}.png"
@@ -151,6 +156,18 @@ def test_market_map_in_chromium(sync_playwright, live_url: str, loaded_store: St
             assert again.input_value("#gk-layer") == "gap-49-orp"
             assert again.locator(".leaflet-gk-choropleth-pane path").count() == len(loaded_store.read("orp"))
             assert int(again.get_attribute("#gk-site-count", "data-count")) == shown
+
+            # choosing an ORP filters layer and sites and points the download links at it
+            orp_code = loaded_store.read("orp").sort_values("orp_code")["orp_code"].iloc[0]
+            again.select_option("#gk-orp", orp_code)
+            again.wait_for_function(
+                "document.querySelectorAll('.leaflet-gk-choropleth-pane path').length === 1", timeout=READY_MS)
+            in_orp = [f for f in api["features"] if f["properties"]["orp_code"] == orp_code]
+            assert int(again.get_attribute("#gk-site-count", "data-count")) == len(in_orp)
+            if again.locator("#gk-export").count():
+                pdf = again.get_attribute("#gk-x-pdf", "href")
+                assert pdf.startswith(f"/export/{orp_code}/gap-49-orp.pdf"), pdf
+                assert "layer=gap-49-orp" in again.get_attribute("#gk-x-gaps", "href")
 
             assert errors == [], f"console errors: {errors}"
             assert [u for u in failed if "tile" not in u] == [], f"failed requests: {failed}"

@@ -111,6 +111,20 @@
     L.control.scale({ imperial: false, position: 'bottomleft' }).addTo(map);
     var FIT = { paddingTopLeft: [20, 20], paddingBottomRight: [290, 20] };  // keep clear of the legend
     if (cfg.bounds) map.fitBounds(cfg.bounds, FIT);
+    GK.cfg = cfg;
+    GK.idle = true;  // false while the map pans or zooms (tests wait for it)
+    map.on('movestart zoomstart', function () { GK.idle = false; });
+    map.on('moveend', function () { GK.idle = true; });
+    GK.home = function () { if (cfg.bounds) map.fitBounds(cfg.bounds, FIT); };
+    var home = L.control({ position: 'topleft' });
+    home.onAdd = function () {
+      var div = L.DomUtil.create('div', 'leaflet-bar');
+      var a = L.DomUtil.create('a', 'gk-home', div);
+      a.href = '#'; a.title = 'Celý kraj / whole region'; a.setAttribute('role', 'button'); a.innerHTML = '&#8962;';
+      L.DomEvent.on(a, 'click', function (e) { L.DomEvent.preventDefault(e); L.DomEvent.stopPropagation(e); GK.home(); });
+      return div;
+    };
+    home.addTo(map);
 
     // ---------------------------------------------------------------- legend
     var legend = L.control({ position: 'bottomright' });
@@ -362,6 +376,7 @@
         places.find(function (p) { return p.name.toLowerCase().indexOf(t) === 0; }) || null;
     }
     GK.search = function (text) {
+      if (!text.trim()) { status(''); return null; }
       var p = findPlace(text);
       if (!p) { status('Obec ani ORP „' + text + '“ nenalezena.'); return null; }
       status('');
@@ -397,6 +412,27 @@
       drawLegend();
     });
     map.on('overlayadd overlayremove', function () { $('gk-sites-on').checked = map.hasLayer(cluster); });
+
+    // ---------------------------------------------------------------- downloads (exporter)
+    function updateExports() {
+      if (!cfg.export || !$('gk-export')) return;
+      var orp = $('gk-orp').value, layer = state.layerId || cfg.defaultLayer, year = $('gk-year').value;
+      var q = year ? '?year=' + encodeURIComponent(year) : '';
+      var base = cfg.export + '/' + encodeURIComponent(orp) + '/';
+      ['gk-x-pdf', 'gk-x-png', 'gk-x-gaps', 'gk-x-xlsx'].forEach(function (id) {
+        var a = $(id);
+        if (!orp) { a.removeAttribute('href'); a.className = 'gk-off'; return; }
+        a.className = '';
+        a.href = a.dataset.fmt ? base + encodeURIComponent(layer) + '.' + a.dataset.fmt + q
+          : base + a.dataset.table + (q ? q + '&' : '?') + 'layer=' + encodeURIComponent(layer);
+      });
+      $('gk-x-atlas').href = cfg.export + '/atlas/' + encodeURIComponent(layer) + '.pdf' + q;
+      $('gk-export-hint').textContent = orp
+        ? 'ORP ' + $('gk-orp').selectedOptions[0].textContent + ', vrstva „' + $('gk-layer').selectedOptions[0].textContent + '“.'
+        : 'Vyberte ORP nahoře: mapa aktivní vrstvy a tabulky pro tisk.';
+    }
+    GK.updateExports = updateExports;
+    ['gk-orp', 'gk-layer', 'gk-year'].forEach(function (id) { $(id).addEventListener('change', updateExports); });
 
     // ---------------------------------------------------------------- permalink (#layer=…&type=…&z=…)
     var FILTERS = { type: 'gk-f-type', form: 'gk-f-form', target: 'gk-f-target', provider: 'gk-f-provider',
@@ -434,6 +470,7 @@
     Promise.all([loadThematic(true), loadOrpLines(), loadSites(), loadPlaces()]).then(function () {
       Object.keys(FILTERS).forEach(function (k) { if (initial[k]) $(FILTERS[k]).value = initial[k]; });
       if (Object.keys(FILTERS).some(function (k) { return initial[k]; })) applyFilters();
+      updateExports();
       GK.ready = true;
       document.body.dataset.gkReady = '1';
       writeHash();
