@@ -201,10 +201,10 @@ def load_map_data(store: Any, layer_id: str = DEFAULT_LAYER, year: int | None = 
 
     scheme = _SCHEMES_CS.get(layer.scheme, layer.scheme)
     bits = [f"Rok {used}" if used else "Bez dat pro zvolený rok"]
-    if layer.kind == "choropleth":
+    classes = len([e for e in legend if not e[0].startswith("bez dat")])
+    if layer.kind == "choropleth" and classes:
         level = "obce" if layer.level == "municipality" else "ORP"
-        bits.append(f"{level}, {len(legend) - (1 if legend and legend[-1][0].startswith('bez dat') else 0)}"
-                    f" tříd ({scheme}) společných pro celý kraj")
+        bits.append(f"{level}, {classes} tříd ({scheme}) společných pro celý kraj")
     if layer.description_cs:
         bits.append(layer.description_cs.rstrip("."))
     data = MapData(

@@ -113,6 +113,7 @@ class LegendEntry:
     kind: Literal["patch", "marker", "line"] = "patch"
     edge: str = "#999999"
     size: float = 6.0
+    hatch: str = ""
 
 
 # --------------------------------------------------------------------------- text fitting
@@ -224,7 +225,7 @@ def _symbol(ax: Axes, e: LegendEntry, x: float, y: float, step: float) -> float:
     h = step * 0.7
     if e.kind == "patch":
         ax.add_patch(Rectangle((x, y - h / 2), w, h, facecolor=e.colour, edgecolor=e.edge,
-                               linewidth=0.5))
+                               linewidth=0.5, hatch=e.hatch or None))
     elif e.kind == "line":
         ax.add_line(Line2D([x, x + w], [y, y], color=e.colour, linewidth=e.size / 3))
     else:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import geopandas as gpd
 import matplotlib
+import pandas as pd
 from matplotlib import patheffects
 from matplotlib.figure import Figure
 
@@ -94,12 +95,21 @@ def _footer_lines(data: MapData) -> list[str]:
     ]
 
 
+def _no_data(areas: gpd.GeoDataFrame) -> pd.Series:
+    """Rows without a value (class -1 in :func:`geo_kissos.layers.layer_frame`, or no colour)."""
+    missing = areas["colour"].isna()
+    if "klass" in areas.columns:
+        missing |= pd.to_numeric(areas["klass"], errors="coerce").fillna(-1).lt(0)
+    return missing
+
+
 def _legend_entries(data: MapData) -> list[L.LegendEntry]:
     """The main legend: classes of the choropleth, or the point groups of a points layer."""
     if data.areas is None:
         return [L.LegendEntry(label, colour, "marker", edge="#333333", size=5.5)
                 for label, colour in data.points_legend]
-    return [L.LegendEntry(label, colour) for label, colour in data.legend]
+    return [L.LegendEntry(label, colour, hatch="////" if label.startswith("bez dat") else "")
+            for label, colour in data.legend]
 
 
 def _symbol_entries(data: MapData, orp_name: str) -> list[L.LegendEntry]:
@@ -126,13 +136,13 @@ def draw_orp_map(ax: matplotlib.axes.Axes, data: MapData, orp_code: str,
                             linewidth=0.4, zorder=1)
     if data.areas is not None:
         areas = data.areas[data.areas["orp_code"] == orp_code]
-        missing = areas["colour"].isna()
+        missing = _no_data(areas)
         if (~missing).any():
             areas.loc[~missing].plot(ax=ax, color=areas.loc[~missing, "colour"].tolist(),
                                      edgecolor="white", linewidth=0.5, zorder=2)
-        if missing.any():
-            areas.loc[missing].plot(ax=ax, color=L.NO_DATA, edgecolor="#cccccc", linewidth=0.5,
-                                    hatch="///", zorder=2)
+        if missing.any():  # hatched, so "no data" never reads as a class or as the grey outside
+            areas.loc[missing].plot(ax=ax, facecolor=areas.loc[missing, "colour"].fillna(L.NO_DATA).tolist(),
+                                    edgecolor="#9a9a9a", linewidth=0.4, hatch="////", zorder=2)
     else:
         munis.loc[inside].plot(ax=ax, color="#fbfbf7", edgecolor="#c8c8c8", linewidth=0.5, zorder=2)
     if data.areas is None or "municipality_code" not in data.areas.columns:
@@ -235,11 +245,12 @@ def overview_figure(data: MapData, heading: str, contents: Sequence[tuple[str, s
         ax.set_autoscale_on(False)
         if data.areas is not None:
             a = data.areas
-            has = a["colour"].notna()
+            has = ~_no_data(a)
             a.loc[has].plot(ax=ax, color=a.loc[has, "colour"].tolist(), edgecolor="white",
                             linewidth=0.2, zorder=2)
             if (~has).any():
-                a.loc[~has].plot(ax=ax, color=L.NO_DATA, edgecolor="#cccccc", linewidth=0.2, zorder=2)
+                a.loc[~has].plot(ax=ax, facecolor=a.loc[~has, "colour"].fillna(L.NO_DATA).tolist(),
+                                 edgecolor="#9a9a9a", linewidth=0.2, hatch="////", zorder=2)
         else:
             data.municipalities.plot(ax=ax, color="#fbfbf7", edgecolor="#d0d0d0", linewidth=0.2)
         data.orps.boundary.plot(ax=ax, color=L.OUTLINE, linewidth=1.0, zorder=4)

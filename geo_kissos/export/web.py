@@ -123,7 +123,9 @@ def index() -> Response:
                "tables": {"gaps.csv": url_for(".orp_file", orp=c, name="gaps", fmt="csv"),
                           "coverage.csv": url_for(".orp_file", orp=c, name="coverage", fmt="csv"),
                           "tables.xlsx": url_for(".orp_file", orp=c, name="tables", fmt="xlsx")},
-               "map": url_for(".orp_file", orp=c, name="LAYER", fmt="pdf")} for c, n in orps],
+               "map": url_for(".orp_file", orp=c, name="LAYER", fmt="FMT").replace("LAYER.FMT",
+                                                                                     "{layer}.{fmt}")}
+              for c, n in orps],
     )
 
 

@@ -106,10 +106,18 @@ def test_blueprint_uses_the_web_maps_store(loaded_gpkg_copy):
     from webmap import create_app
 
     app = create_app({"STORE": loaded_gpkg_copy, "TILES": None, "TESTING": True})
-    app.register_blueprint(export_blueprint)
+    if "export" not in app.blueprints:  # the market map may register it itself
+        app.register_blueprint(export_blueprint)
     assert "EXPORT_STORE" not in app.config
     c = app.test_client()
     r = c.get("/export/7110/coverage.csv")
     assert r.status_code == 200
     assert "EXPORT_STORE" not in app.config  # no second store was opened
     assert c.get("/").status_code == 200  # the map itself still works
+
+
+def test_web_index_gives_url_templates(client):
+    orps = client.get("/export/").json["orps"]
+    first = orps[0]
+    assert first["map"] == f"/export/{first['code']}/{{layer}}.{{fmt}}"
+    assert first["tables"]["tables.xlsx"] == f"/export/{first['code']}/tables.xlsx"
