@@ -1,0 +1,152 @@
+"""Map layers: one declarative TOML file per layer in ``layers/``, and their data.
+
+A layer file says *what* to show (``source``), at which territorial ``level``, how to classify
+and colour it, and how to label legend and popups. The market map, its API and the exporter all
+read layers through this module, so a map on screen and an exported PDF agree.
+
+Layer file keys
+---------------
+``id``, ``title_cs``, ``title_en``, ``kind`` (``choropleth`` | ``points``), ``level``
+(``municipality`` | ``orp``; choropleths only), ``source``, ``measure``, ``year``
+(``"latest"`` or a year), ``description_cs``; tables ``[classification]`` (``scheme``:
+NaturalBreaks | FisherJenks | Quantiles | EqualInterval, ``k``), ``[style]`` (``colours``: a
+ColorBrewer ramp name, e.g. ``"YlOrRd"`` or ``"YlGnBu_r"``, or a list of hex colours;
+``no_data``), ``[legend]`` (``title_cs``, ``title_en``, ``unit``, ``decimals``), ``[[popup]]``
+(``field``, ``label_cs``, ``label_en``, ``decimals``) and, for points, ``[[groups]]`` (``id``,
+``name_cs``, ``name_en``, ``colour``, ``types``).
+
+Sources and measures
+--------------------
+``population:<band>``
+    ``share`` (% of all inhabitants) or ``count`` (persons).
+``indicator:<code>``
+    ``value`` (as reported; ORP: sum, or population-weighted mean for percentages) or
+    ``per_1000`` (per 1,000 inhabitants).
+``coverage:<§>``
+    ``per_1000``: units (beds, FTE) per 1,000 of the type's target population, from
+    :func:`geo_kissos.analysis.coverage_ratios`.
+``gap:<§>``
+    ``deficit`` (units missing against the regional average), ``gap`` (units minus need) or
+    ``coverage_pct``, from :func:`geo_kissos.analysis.availability_gaps`.
+``sites``
+    Located service sites (points), coloured by § type group.
+
+Classification bins are computed over the whole region, never per ORP, so maps of two ORPs
+are comparable. ``NaturalBreaks`` is computed with the exact Fisher-Jenks optimisation
+(mapclassify's ``NaturalBreaks`` is k-means with random starts and could change between runs).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+
+from .choropleth import available_years, choropleth_frame
+from .definitions import (
+    KINDS,
+    LEVELS,
+    MEASURES,
+    OTHER_COLOUR,
+    SCHEMES,
+    SOURCES,
+    Layer,
+    PopupField,
+    TypeGroup,
+    get_layer,
+    load_layers,
+)
+from .formatting import NO_DATA_LABEL, UNIT_NAMES, format_number, with_unit
+from .points import POINT_COLUMNS, points_frame
+
+__all__ = [
+    "KINDS",
+    "LEVELS",
+    "MEASURES",
+    "NO_DATA_LABEL",
+    "POINT_COLUMNS",
+    "SCHEMES",
+    "SOURCES",
+    "UNIT_NAMES",
+    "Layer",
+    "Legend",
+    "PopupField",
+    "TypeGroup",
+    "available_years",
+    "format_number",
+    "get_layer",
+    "layer_frame",
+    "layer_legend",
+    "load_layers",
+]
+
+#: (label, colour) pairs, first class first.
+Legend = list[tuple[str, str]]
+
+
+def layer_frame(store: Any, layer: Layer, year: int | None = None, orp: str | None = None) -> gpd.GeoDataFrame:
+    """The data of a layer, ready to draw or export, in EPSG:5514.
+
+    Parameters
+    ----------
+    store : Store
+        Where to read from (any :class:`geo_kissos.store.Store`).
+    layer : Layer
+        The layer definition.
+    year : int, optional
+        Year to show; the latest year ``<=`` it with data is used (default: the layer's
+        ``year``, else the latest). The year used is in column ``year`` and
+        ``frame.attrs["year"]``.
+    orp : str, optional
+        ORP code: keep only this ORP's municipalities (or the ORP itself). Classes are still
+        computed on the whole region.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Choropleths: one row per municipality (or ORP) with ``code, name, orp_code, orp_name,
+        value, klass`` (-1: no data)``, colour, label, year`` and the popup fields; bins in
+        ``attrs["bins"]``. Points: one row per located site with service, provider, type,
+        forms, capacity, network and ``colour`` per § type group (see :data:`POINT_COLUMNS`).
+        Empty tables give rows without data (choropleths) or no rows (points).
+    """
+    if layer.kind == "points":
+        return points_frame(store, layer, year, orp)
+    return choropleth_frame(store, layer, year, orp)
+
+
+def layer_legend(layer: Layer, frame: gpd.GeoDataFrame) -> Legend:
+    """Legend entries ``(label, colour)`` of a frame made by :func:`layer_frame`.
+
+    Choropleths: one entry per class of the whole region (``"12,3 – 18,0 %"``), and
+    ``"bez dat / no data"`` when some feature has no value. Points: one entry per § type
+    group present (``"ostatní"`` for types in no group).
+    """
+    if layer.kind == "points":
+        present = set(frame["type_code"].astype(str)) if len(frame) else set()
+        entries = [(g.name_cs, g.colour) for g in layer.groups if present & set(g.types)]
+        if any(layer.group_of_type(t) is None for t in present):
+            entries.append(("ostatní / other", OTHER_COLOUR))
+        return entries
+    bins = frame.attrs.get("bins")
+    lo = frame.attrs.get("min")
+    colours = frame.attrs.get("colours")
+    if bins is None or colours is None:  # attrs lost: rebuild from the frame
+        valid = frame[frame["klass"] >= 0]
+        stats = valid.groupby("klass").agg(lo=("value", "min"), hi=("value", "max"), colour=("colour", "first"))
+        bins, colours = list(stats["hi"]), list(stats["colour"])
+        lo = float(stats["lo"].min()) if len(stats) else None
+    entries: Legend = []
+    d = layer.decimals
+    for i, (hi, colour) in enumerate(zip(bins, colours, strict=True)):
+        start = lo if i == 0 else bins[i - 1]
+        if i == 0 and start is not None and start == hi:
+            text = format_number(hi, d)
+        elif i == 0:
+            text = f"{format_number(start, d)} – {format_number(hi, d)}"
+        else:
+            text = f"> {format_number(start, d)} – {format_number(hi, d)}"
+        entries.append((with_unit(text, layer.unit), colour))
+    if len(frame) and (frame["klass"] < 0).any() or not entries:
+        entries.append((NO_DATA_LABEL, layer.no_data_colour))
+    return entries

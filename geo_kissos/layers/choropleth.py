@@ -1,0 +1,247 @@
+"""Choropleth frames: values per municipality or ORP, classified over the whole region."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ..catalogue import INDICATOR_BY_CODE
+from ..crs import STORE_EPSG
+from .definitions import Layer, pick_colours, ramp_colours
+from .formatting import format_number, with_unit
+
+
+# --------------------------------------------------------------------------- years
+def years_of(frame: pd.DataFrame) -> list[int]:
+    """Distinct years of a table's ``year`` column, ascending."""
+    if frame.empty or "year" not in frame.columns:
+        return []
+    return sorted({int(y) for y in frame["year"].dropna().unique()})
+
+
+def available_years(store: Any, layer: Layer) -> list[int]:
+    """Years for which ``layer`` has data in ``store`` (ascending; may be empty)."""
+    skind = layer.source_kind
+    if skind == "population":
+        return years_of(store.read("population", {"age_band": layer.source_arg}))
+    if skind == "indicator":
+        return years_of(store.read("indicator_value", {"code": layer.source_arg}))
+    if skind in ("coverage", "gap"):
+        if store.read("service", {"type_code": layer.source_arg}).empty:
+            return []
+        return years_of(store.read("population", {"age_band": "total"}))
+    net = years_of(store.read("network"))
+    return net
+
+
+def _resolve_year(years: list[int], year: int | None) -> int | None:
+    """``year`` itself or the latest earlier year with data (None: the latest)."""
+    if not years:
+        return None
+    if year is None:
+        return years[-1]
+    earlier = [y for y in years if y <= year]
+    return earlier[-1] if earlier else None
+
+
+# --------------------------------------------------------------------------- territories
+def _territory(store: Any, level: str) -> gpd.GeoDataFrame:
+    if level == "orp":
+        orp = store.read("orp")
+        out = gpd.GeoDataFrame(
+            {"code": orp["orp_code"].astype(str).to_numpy(), "name": orp["name"].astype(str).to_numpy(),
+             "orp_code": orp["orp_code"].astype(str).to_numpy(), "orp_name": orp["name"].astype(str).to_numpy()},
+            geometry=gpd.GeoSeries(orp.geometry.to_numpy(), crs=STORE_EPSG), crs=STORE_EPSG)
+    else:
+        mun = store.read("municipality")
+        out = gpd.GeoDataFrame(
+            {"code": mun["municipality_code"].astype(str).to_numpy(), "name": mun["name"].astype(str).to_numpy(),
+             "orp_code": mun["orp_code"].astype(str).to_numpy(),
+             "orp_name": mun["orp_name"].astype("string").fillna("").astype(str).to_numpy()},
+            geometry=gpd.GeoSeries(mun.geometry.to_numpy(), crs=STORE_EPSG), crs=STORE_EPSG)
+    out = out.rename_geometry("geom")
+    return out.sort_values("code").reset_index(drop=True)
+
+
+def _municipality_orp(store: Any) -> pd.Series:
+    mun = store.read("municipality")
+    return pd.Series(mun["orp_code"].astype(str).to_numpy(), index=mun["municipality_code"].astype(str).to_numpy())
+
+
+def _per_level(values: pd.DataFrame, store: Any, level: str) -> pd.DataFrame:
+    """Sum municipal columns per ORP (index: municipality code -> ORP code)."""
+    if level == "municipality" or values.empty:
+        return values
+    orp = _municipality_orp(store)
+    return values.groupby(values.index.map(orp)).sum(min_count=1)
+
+
+# --------------------------------------------------------------------------- values
+def _population_values(store: Any, layer: Layer, year: int) -> pd.DataFrame:
+    band = layer.source_arg
+    pop = store.read("population", {"year": year})
+    wide = pop.pivot_table(index="municipality_code", columns="age_band", values="persons", aggfunc="sum")
+    wide.index = wide.index.astype(str)
+    cols = pd.DataFrame(index=wide.index)
+    cols["persons"] = wide[band].astype(float) if band in wide.columns else np.nan
+    cols["population"] = wide["total"].astype(float) if "total" in wide.columns else np.nan
+    cols = _per_level(cols, store, layer.level or "municipality")
+    if layer.measure == "share":
+        tot = cols["population"].to_numpy(float)
+        cols["value"] = np.divide(100 * cols["persons"].to_numpy(float), tot,
+                                  out=np.full(len(cols), np.nan), where=tot > 0)
+    else:
+        cols["value"] = cols["persons"]
+    return cols
+
+
+def _indicator_values(store: Any, layer: Layer, year: int) -> pd.DataFrame:
+    code = layer.source_arg
+    rows = store.read("indicator_value", {"code": code, "year": year})
+    vals = rows.groupby(rows["municipality_code"].astype(str))["value"].sum().astype(float)
+    pop = store.read("population", {"age_band": "total"})
+    pop_years = years_of(pop)
+    py = _resolve_year(pop_years, year)
+    if py is not None:
+        p = pop[pop["year"] == py].groupby(pop["municipality_code"].astype(str))["persons"].sum().astype(float)
+    else:
+        p = pd.Series(dtype=float)
+    cols = pd.DataFrame({"indicator": vals}).join(pd.DataFrame({"population": p}), how="left")
+    percent = INDICATOR_BY_CODE[code].unit == "percent"
+    level = layer.level or "municipality"
+    if level != "municipality" and not cols.empty:
+        orp = _municipality_orp(store)
+        key = cols.index.map(orp)
+        if percent:
+            w = cols["population"].fillna(0.0)
+            weighted = (cols["indicator"] * w).groupby(key).sum(min_count=1)
+            wsum = w.groupby(key).sum()
+            plain = cols["indicator"].groupby(key).mean()
+            ind = (weighted / wsum.where(wsum > 0)).fillna(plain)
+            cols = pd.DataFrame({"indicator": ind, "population": cols["population"].groupby(key).sum(min_count=1)})
+        else:
+            cols = cols.groupby(key).sum(min_count=1)
+    if layer.measure == "per_1000":
+        p_ = cols["population"].to_numpy(float)
+        cols["value"] = np.divide(1000 * cols["indicator"].to_numpy(float), p_,
+                                  out=np.full(len(cols), np.nan), where=p_ > 0)
+    else:
+        cols["value"] = cols["indicator"]
+    return cols
+
+
+def _analysis_values(store: Any, layer: Layer, year: int) -> pd.DataFrame:
+    from .. import analysis as ga
+
+    type_code = layer.source_arg
+    level = layer.level or "municipality"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            inputs = ga.load_inputs(store, year)
+            inputs.services = inputs.services[inputs.services["type_code"].astype(str) == type_code]
+            base = ga.base_population(inputs, [type_code])
+            units = ga.attribute_units(inputs, base)
+            if layer.source_kind == "coverage":
+                table = ga.coverage_ratios(units, base, inputs.municipalities, level=level)
+            else:
+                table = ga.availability_gaps(units, base, inputs.municipalities, level=level)
+    except ga.AnalysisError:
+        return pd.DataFrame(columns=["value"])
+    table = table[table["type_code"].astype(str) == type_code].copy()
+    table.index = table["code"].astype(str)
+    keep = [c for c in ("units", "target_population", "units_per_1000", "reference_per_1000", "index",
+                        "need_units", "gap_units", "deficit_units", "surplus_units", "coverage_pct", "rank")
+            if c in table.columns]
+    out = pd.DataFrame(table[keep]).astype({c: float for c in keep if c != "rank"})
+    if "rank" in out.columns:
+        out["rank"] = pd.to_numeric(out["rank"], errors="coerce")
+    measure_col = {"per_1000": "units_per_1000", "deficit": "deficit_units", "gap": "gap_units",
+                   "coverage_pct": "coverage_pct"}[layer.measure]
+    out["value"] = out[measure_col].astype(float)
+    return out
+
+
+# --------------------------------------------------------------------------- classification
+def _classify(values: np.ndarray, layer: Layer) -> tuple[np.ndarray, list[float]]:
+    """Class index per value (-1 for NaN) and upper bounds, computed on all values given."""
+    import mapclassify
+
+    klass = np.full(len(values), -1, dtype=int)
+    ok = ~np.isnan(values)
+    y = values[ok]
+    if y.size == 0:
+        return klass, []
+    uniq = np.unique(y)
+    k = min(layer.k, uniq.size)
+    if k <= 1:
+        klass[ok] = 0
+        return klass, [float(uniq.max())]
+    scheme = "FisherJenks" if layer.scheme == "NaturalBreaks" else layer.scheme
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cls = getattr(mapclassify, scheme)(y, k=k)
+    bins = [float(b) for b in cls.bins]
+    yb = np.asarray(cls.yb, dtype=int)
+    # Quantiles may give repeated bins: keep distinct upper bounds, re-index classes
+    distinct = sorted(set(bins))
+    if len(distinct) != len(bins):
+        yb = np.searchsorted(np.asarray(distinct), y, side="left")
+        bins = distinct
+    klass[ok] = yb
+    return klass, bins
+
+
+def _class_colours(layer: Layer, n: int) -> list[str]:
+    if layer.ramp:
+        return ramp_colours(layer.ramp, n) if n >= 1 else []
+    return pick_colours(layer.colours, n)
+
+
+def choropleth_frame(store: Any, layer: Layer, year: int | None, orp: str | None) -> gpd.GeoDataFrame:
+    level = layer.level or "municipality"
+    terr = _territory(store, level)
+    years = available_years(store, layer)
+    used = _resolve_year(years, year if year is not None else layer.year)
+    skind = layer.source_kind
+    if used is None:
+        vals = pd.DataFrame(columns=["value"])
+    elif skind == "population":
+        vals = _population_values(store, layer, used)
+    elif skind == "indicator":
+        vals = _indicator_values(store, layer, used)
+    else:
+        vals = _analysis_values(store, layer, used)
+    vals = vals.copy()
+    vals.index = vals.index.astype(str)
+    frame = terr.merge(vals, left_on="code", right_index=True, how="left")
+    frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(float)
+    frame.loc[~np.isfinite(frame["value"].to_numpy(float)), "value"] = np.nan
+    klass, bins = _classify(frame["value"].to_numpy(float), layer)
+    colours = _class_colours(layer, len(bins))
+    frame["klass"] = klass
+    frame["colour"] = [colours[c] if c >= 0 else layer.no_data_colour for c in klass]
+    frame["label"] = [
+        with_unit(format_number(v, layer.decimals), layer.unit) if c >= 0 else "bez dat"
+        for v, c in zip(frame["value"], klass, strict=True)
+    ]
+    frame["year"] = pd.array([used] * len(frame), dtype="Int64")
+    values = frame["value"].dropna()
+    frame.attrs.update({
+        "layer": layer.id, "year": used, "bins": bins, "colours": colours,
+        "min": float(values.min()) if len(values) else None,
+    })
+    if orp is not None:
+        frame = frame[frame["orp_code"] == str(orp)].reset_index(drop=True)
+    for p in layer.popup:
+        if p.field not in frame.columns:
+            frame[p.field] = np.nan
+    lead = ["code", "name", "orp_code", "orp_name", "value", "klass", "colour", "label", "year"]
+    rest = [c for c in frame.columns if c not in lead and c != "geom"]
+    out = gpd.GeoDataFrame(frame[lead + rest + ["geom"]], geometry="geom", crs=STORE_EPSG)
+    out.attrs.update(frame.attrs)
+    return out

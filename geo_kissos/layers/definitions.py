@@ -1,0 +1,276 @@
+"""Layer definitions: the dataclasses and the reader of ``layers/*.toml`` (see :mod:`geo_kissos.layers`)."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..catalogue import INDICATOR_BY_CODE, SERVICE_TYPE_BY_CODE
+from ..config import layers_dir
+from ..errors import ConfigError, UnknownLayerError
+
+KINDS = ("choropleth", "points")
+LEVELS = ("municipality", "orp")
+SCHEMES = ("NaturalBreaks", "FisherJenks", "Quantiles", "EqualInterval")
+SOURCES = ("population", "indicator", "coverage", "gap", "sites")
+MEASURES: dict[str, tuple[str, ...]] = {
+    "population": ("share", "count"),
+    "indicator": ("value", "per_1000"),
+    "coverage": ("per_1000",),
+    "gap": ("deficit", "gap", "coverage_pct"),
+    "sites": ("sites",),
+}
+NO_DATA_COLOUR = "#d9d9d9"
+OTHER_COLOUR = "#7f7f7f"
+
+_TOP_KEYS = {"id", "title_cs", "title_en", "kind", "level", "source", "measure", "year",
+             "description_cs", "classification", "style", "legend", "popup", "groups"}
+
+
+@dataclass(frozen=True)
+class PopupField:
+    """One line of a popup: a frame column and its labels."""
+
+    field: str
+    label_cs: str
+    label_en: str = ""
+    decimals: int | None = None  #: None: shown as text
+
+
+@dataclass(frozen=True)
+class TypeGroup:
+    """A group of § types sharing one colour on the points layer."""
+
+    id: str
+    name_cs: str
+    name_en: str
+    colour: str
+    types: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A map layer as declared in its TOML file (see the module docstring)."""
+
+    id: str
+    title_cs: str
+    title_en: str
+    kind: str
+    source: str
+    level: str | None = "municipality"
+    measure: str = "value"
+    year: int | None = None  #: None: the latest year with data
+    scheme: str = "FisherJenks"
+    k: int = 5
+    colours: tuple[str, ...] = ()
+    ramp: str | None = None
+    no_data_colour: str = NO_DATA_COLOUR
+    legend_title_cs: str = ""
+    legend_title_en: str = ""
+    unit: str = ""
+    decimals: int = 1
+    popup: tuple[PopupField, ...] = ()
+    groups: tuple[TypeGroup, ...] = ()
+    description_cs: str = ""
+    path: Path | None = field(default=None, compare=False)
+
+    @property
+    def source_kind(self) -> str:
+        """``population``, ``indicator``, ``coverage``, ``gap`` or ``sites``."""
+        return self.source.split(":", 1)[0]
+
+    @property
+    def source_arg(self) -> str:
+        """What follows the colon of ``source`` (age band, indicator or § code)."""
+        return self.source.split(":", 1)[1] if ":" in self.source else ""
+
+    def colour_of_type(self, type_code: str) -> str:
+        """Colour of a § type on a points layer (grey when in no group)."""
+        for g in self.groups:
+            if type_code in g.types:
+                return g.colour
+        return OTHER_COLOUR
+
+    def group_of_type(self, type_code: str) -> TypeGroup | None:
+        """The group a § type belongs to, if any."""
+        return next((g for g in self.groups if type_code in g.types), None)
+
+
+# --------------------------------------------------------------------------- reading files
+def ramp_colours(name: str, n: int) -> list[str]:
+    from branca.utilities import color_brewer
+
+    reverse = name.endswith("_r")
+    base = name[:-2] if reverse else name
+    cols = color_brewer(base, max(n, 3))
+    cols = [c.lower() for c in cols]
+    if n < 3:
+        cols = [cols[0], cols[-1]][:n] if n == 2 else [cols[-1]]
+    return cols[::-1] if reverse else cols
+
+
+def pick_colours(colours: tuple[str, ...], n: int) -> list[str]:
+    """``n`` colours spread evenly over a ramp (first and last kept)."""
+    if n <= 0:
+        return []
+    if n >= len(colours):
+        return list(colours)
+    if n == 1:
+        return [colours[-1]]
+    idx = np.round(np.linspace(0, len(colours) - 1, n)).astype(int)
+    return [colours[i] for i in idx]
+
+
+def _is_hex(c: object) -> bool:
+    return isinstance(c, str) and c.startswith("#") and len(c) in (4, 7) and all(
+        ch in "0123456789abcdefABCDEF" for ch in c[1:])
+
+
+def _parse(path: Path) -> Layer:
+    where = str(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{where}: not a valid TOML file: {exc}") from exc
+
+    def need(key: str, table: dict[str, Any] = raw, prefix: str = "") -> Any:
+        if key not in table or table[key] in ("", None):
+            raise ConfigError(f"{where}: missing key '{prefix}{key}'")
+        return table[key]
+
+    unknown = set(raw) - _TOP_KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {sorted(unknown)}; known: {sorted(_TOP_KEYS)}")
+    kind = need("kind")
+    if kind not in KINDS:
+        raise ConfigError(f"{where}: kind {kind!r} is not one of {KINDS}")
+    source = str(need("source"))
+    skind = source.split(":", 1)[0]
+    arg = source.split(":", 1)[1] if ":" in source else ""
+    if skind not in SOURCES:
+        raise ConfigError(f"{where}: source {source!r}: use one of {', '.join(SOURCES)}")
+    if (kind == "points") != (skind == "sites"):
+        raise ConfigError(f"{where}: source {source!r} does not fit kind {kind!r}")
+    if skind in ("coverage", "gap") and arg not in SERVICE_TYPE_BY_CODE:
+        raise ConfigError(f"{where}: source {source!r}: unknown § type {arg!r}")
+    if skind == "indicator" and arg not in INDICATOR_BY_CODE:
+        raise ConfigError(f"{where}: source {source!r}: unknown indicator {arg!r}")
+    if skind == "population" and not arg:
+        raise ConfigError(f"{where}: source {source!r}: name the age band, e.g. population:65+")
+    measure = str(raw.get("measure", MEASURES[skind][0]))
+    if measure not in MEASURES[skind]:
+        raise ConfigError(f"{where}: measure {measure!r} is not one of {MEASURES[skind]} for {skind}")
+    level = raw.get("level", "municipality" if kind == "choropleth" else None)
+    if kind == "choropleth" and level not in LEVELS:
+        raise ConfigError(f"{where}: level {level!r} is not one of {LEVELS}")
+    year_raw = raw.get("year", "latest")
+    if year_raw == "latest":
+        year = None
+    elif isinstance(year_raw, int) and 1900 <= year_raw <= 2100:
+        year = year_raw
+    else:
+        raise ConfigError(f"{where}: year {year_raw!r}: use \"latest\" or a year")
+    cls = raw.get("classification", {})
+    scheme = cls.get("scheme", "FisherJenks")
+    if scheme not in SCHEMES:
+        raise ConfigError(f"{where}: classification.scheme {scheme!r} is not one of {SCHEMES}")
+    k = cls.get("k", 5)
+    if not isinstance(k, int) or not 1 <= k <= 9:
+        raise ConfigError(f"{where}: classification.k must be an integer 1..9, not {k!r}")
+    style = raw.get("style", {})
+    spec = style.get("colours", "YlOrRd")
+    ramp = None
+    if isinstance(spec, str):
+        ramp = spec
+        try:
+            colours = tuple(ramp_colours(spec, k))
+        except (ValueError, KeyError) as exc:
+            raise ConfigError(f"{where}: style.colours {spec!r} is not a ColorBrewer ramp") from exc
+    elif isinstance(spec, list) and spec and all(_is_hex(c) for c in spec):
+        colours = tuple(str(c).lower() for c in spec)
+        if kind == "choropleth" and len(colours) < k:
+            raise ConfigError(f"{where}: style.colours has {len(colours)} colours for k={k}")
+    else:
+        raise ConfigError(f"{where}: style.colours must be a ramp name or a list of #hex colours")
+    no_data = style.get("no_data", NO_DATA_COLOUR)
+    if not _is_hex(no_data):
+        raise ConfigError(f"{where}: style.no_data {no_data!r} is not a #hex colour")
+    legend = raw.get("legend", {})
+    popup = []
+    for i, p in enumerate(raw.get("popup", [])):
+        popup.append(PopupField(field=str(need("field", p, f"popup[{i}].")),
+                                label_cs=str(need("label_cs", p, f"popup[{i}].")),
+                                label_en=str(p.get("label_en", "")),
+                                decimals=p.get("decimals")))
+    groups = []
+    for i, g in enumerate(raw.get("groups", [])):
+        colour = need("colour", g, f"groups[{i}].")
+        if not _is_hex(colour):
+            raise ConfigError(f"{where}: groups[{i}].colour {colour!r} is not a #hex colour")
+        types = tuple(str(t) for t in need("types", g, f"groups[{i}]."))
+        bad = [t for t in types if t not in SERVICE_TYPE_BY_CODE]
+        if bad:
+            raise ConfigError(f"{where}: groups[{i}].types: unknown § type(s) {bad}")
+        groups.append(TypeGroup(id=str(need("id", g, f"groups[{i}].")),
+                                name_cs=str(need("name_cs", g, f"groups[{i}].")),
+                                name_en=str(g.get("name_en", "")), colour=colour.lower(), types=types))
+    return Layer(
+        id=str(need("id")), title_cs=str(need("title_cs")), title_en=str(need("title_en")),
+        kind=kind, source=source, level=level if kind == "choropleth" else None, measure=measure,
+        year=year, scheme=scheme, k=k, colours=colours, ramp=ramp, no_data_colour=no_data.lower(),
+        legend_title_cs=str(legend.get("title_cs", raw["title_cs"])),
+        legend_title_en=str(legend.get("title_en", raw["title_en"])),
+        unit=str(legend.get("unit", "")), decimals=int(legend.get("decimals", 1)),
+        popup=tuple(popup), groups=tuple(groups), description_cs=str(raw.get("description_cs", "")),
+        path=path,
+    )
+
+
+def load_layers(directory: str | Path | None = None) -> dict[str, Layer]:
+    """Read every ``*.toml`` layer file of a folder.
+
+    Parameters
+    ----------
+    directory : str or Path, optional
+        Default :func:`geo_kissos.config.layers_dir`.
+
+    Returns
+    -------
+    dict of str to Layer
+        By layer id, in file-name order.
+
+    Raises
+    ------
+    ConfigError
+        When a file is invalid (the message names file and key) or two files share an id.
+    """
+    folder = Path(directory) if directory is not None else layers_dir()
+    if not folder.is_dir():
+        raise ConfigError(f"{folder}: no layers folder")
+    out: dict[str, Layer] = {}
+    for path in sorted(folder.glob("*.toml")):
+        layer = _parse(path)
+        if layer.id in out:
+            raise ConfigError(f"{path}: layer id {layer.id!r} is also defined in {out[layer.id].path}")
+        out[layer.id] = layer
+    return out
+
+
+def get_layer(layer_id: str, directory: str | Path | None = None) -> Layer:
+    """The layer with this id.
+
+    Raises
+    ------
+    UnknownLayerError
+        When no layer file defines ``layer_id``.
+    """
+    layers = load_layers(directory)
+    try:
+        return layers[layer_id]
+    except KeyError:
+        raise UnknownLayerError(
+            f"unknown layer {layer_id!r}; known layers: {', '.join(layers) or 'none'}") from None
