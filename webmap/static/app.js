@@ -66,6 +66,7 @@
     GK.ready = false;
 
     // ---------------------------------------------------------------- panes and layers
+    var narrow = map.getSize().x < 600;  // phones: collapsed controls, no legend padding
     if (map.options.maxZoom === undefined) map.setMaxZoom(18);  // markercluster needs it; folium sets it on tiles only
     if (map.options.minZoom === undefined) map.setMinZoom(6);
     map.createPane('gk-choropleth').style.zIndex = 390;
@@ -80,7 +81,9 @@
     var thematic = L.layerGroup().addTo(map);
     var orpLines = L.layerGroup().addTo(map);
     var cluster = L.markerClusterGroup({
-      showCoverageOnHover: false, maxClusterRadius: 40, disableClusteringAtZoom: 13, spiderfyOnMaxZoom: true,
+      // clusters shrink as one zooms in; sites at the very same point spiderfy on click at the last zoom
+      showCoverageOnHover: false, spiderfyOnMaxZoom: true,
+      maxClusterRadius: function (z) { return z >= 13 ? 16 : z >= 11 ? 28 : 40; },
       chunkedLoading: true, clusterPane: 'gk-sites',
       iconCreateFunction: function (c) {
         // one group inside: the cluster takes its colour; mixed groups: neutral dark blue
@@ -106,10 +109,10 @@
         attribution: cfg.tiles.attribution, maxZoom: 19, pane: 'tilePane'
       });
     }
-    L.control.layers(null, overlays, { collapsed: false, position: 'topright' }).addTo(map);
+    L.control.layers(null, overlays, { collapsed: narrow, position: 'topright' }).addTo(map);
 
     L.control.scale({ imperial: false, position: 'bottomleft' }).addTo(map);
-    var FIT = { paddingTopLeft: [20, 20], paddingBottomRight: [290, 20] };  // keep clear of the legend
+    var FIT = narrow ? { padding: [10, 10] } : { paddingTopLeft: [20, 20], paddingBottomRight: [290, 20] };  // clear of the legend
     if (cfg.bounds) map.fitBounds(cfg.bounds, FIT);
     GK.cfg = cfg;
     GK.idle = true;  // false while the map pans or zooms (tests wait for it)
@@ -129,8 +132,12 @@
     // ---------------------------------------------------------------- legend
     var legend = L.control({ position: 'bottomright' });
     legend.onAdd = function () {
-      this._div = L.DomUtil.create('div', 'gk-legend');
+      this._div = L.DomUtil.create('div', 'gk-legend' + (narrow ? ' gk-collapsed' : ''));
+      this._div.title = 'Kliknutím legendu sbalíte / rozbalíte';
       L.DomEvent.disableClickPropagation(this._div);
+      L.DomEvent.on(this._div, 'click', function (e) {
+        if (e.target.closest('h3')) this._div.classList.toggle('gk-collapsed');
+      }, this);
       return this._div;
     };
     legend.addTo(map);
