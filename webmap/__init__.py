@@ -55,13 +55,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if tiles is _UNSET:
         tiles = os.environ.get("GEO_KISSOS_TILES", OSM_TILES)
     store = cfg.pop("STORE", None)
-    owns_store = store is None
     if store is None:
         store = open_store(cfg.pop("DATABASE_URL", None) or default_store_url())
     layers = load_layers(cfg.pop("LAYERS_DIR", None))
     ttl = float(cfg.pop("CACHE_SECONDS", os.environ.get("GEO_KISSOS_CACHE_SECONDS", 300)))
-    app.config.update(TILES=tiles or None, DEFAULT_LAYER=cfg.pop("DEFAULT_LAYER", "population-65-share"),
-                      OWNS_STORE=owns_store, **cfg)
+    app.config.update(TILES=tiles or None, DEFAULT_LAYER=cfg.pop("DEFAULT_LAYER", "population-65-share"), **cfg)
     app.extensions["geo_kissos"] = MapData(store, layers, ttl=ttl)
 
     from .api import bp as api_bp

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 from flask import Flask, Response, current_app, request
@@ -25,8 +26,6 @@ def register_views(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
         if request.path.startswith("/api"):
-            import json
-
             body = {"code": exc.name.replace(" ", ""), "description": exc.description}
             return send(json.dumps(body, ensure_ascii=False).encode("utf-8"), status=exc.code or 500)
         return exc.get_response()
@@ -34,8 +33,6 @@ def register_views(app: Flask) -> None:
     @app.errorhandler(Exception)
     def server_error(exc: Exception) -> Response:
         log.exception("unhandled error on %s", request.path)
-        import json
-
         body = {"code": "ServerError", "description": f"{type(exc).__name__}: {exc}"}
         if request.path.startswith("/api"):
             return send(json.dumps(body, ensure_ascii=False).encode("utf-8"), status=500)
