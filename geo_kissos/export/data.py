@@ -23,7 +23,7 @@ from .maps import MapData
 #: Id of the points layer the service sites are taken from.
 SITES_LAYER = "sites"
 #: Layer exported when none is named.
-DEFAULT_LAYER = "coverage-49-municipality"
+DEFAULT_LAYER = "access-49-municipality"
 
 _SCHEMES_CS = {
     "NaturalBreaks": "přirozené zlomy",
@@ -88,6 +88,10 @@ def source_line(layer: Layer, store: Any) -> str:
         name = INDICATOR_BY_CODE[arg].name_cs if arg in INDICATOR_BY_CODE else arg
         parts.append(f"{name}: {', '.join(src[:2]) if src else 'ukazatele sociálních jevů'}")
         parts.append("ČSÚ – obyvatelstvo")
+    elif kind == "access":
+        parts.append("Registr poskytovatelů soc. služeb, síť soc. služeb kraje")
+        parts.append(f"ČSÚ – obyvatelstvo; dostupnost {layer.access_method.upper()}, "
+                     f"spádový okruh {layer.access_max_distance / 1000:g} km vzdušnou čarou")
     elif kind in ("coverage", "gap"):
         parts.append("Registr poskytovatelů soc. služeb, síť soc. služeb kraje")
         parts.append("ČSÚ – obyvatelstvo; srovnání s průměrem kraje")
@@ -120,7 +124,7 @@ def _sites_for(layer: Layer, sites: gpd.GeoDataFrame, sites_layer: Layer, mode: 
     if mode == "none" or sites is None or not len(sites):
         return None, []
     if mode == "auto":
-        own = layer.source_arg if layer.source_kind in ("coverage", "gap") else None
+        own = layer.source_arg if layer.source_kind in ("coverage", "gap", "access") else None
         mode = (own,) if own else "all"
     if mode == "all":
         return sites, layer_legend(sites_layer, sites)
@@ -245,7 +249,7 @@ def key_figures(data: MapData, layer: Layer, store: Any) -> dict[str, list[tuple
                 orp_of = data.municipalities.set_index("code")["orp_code"]
                 pop_total = p.groupby(p["municipality_code"].astype(str).map(orp_of))["persons"].sum()
     orp_level = None
-    if layer.source_kind in ("coverage", "gap") and data.year is not None:
+    if layer.source_kind in ("coverage", "gap", "access") and data.year is not None:
         from dataclasses import replace
 
         orp_layer = replace(layer, level="orp", source=f"gap:{layer.source_arg}", measure="gap")

@@ -7,7 +7,7 @@ whole region), then writes any number of ORPs from memory::
     from geo_kissos.export import Exporter
 
     with open_store() as store:
-        ex = Exporter(store, "coverage-49-municipality")
+        ex = Exporter(store, "access-49-municipality")
         ex.export_orp("Hranice", "out/")             # name (diacritics optional) or code
         ex.export_all("out/")                        # 13 ORPs + out/atlas_<layer>.pdf
 

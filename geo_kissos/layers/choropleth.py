@@ -30,7 +30,7 @@ def available_years(store: Any, layer: Layer) -> list[int]:
         return years_of(store.read("population", {"age_band": layer.source_arg}))
     if skind == "indicator":
         return years_of(store.read("indicator_value", {"code": layer.source_arg}))
-    if skind in ("coverage", "gap"):
+    if skind in ("coverage", "gap", "access"):
         if store.read("service", {"type_code": layer.source_arg}).empty:
             return []
         return years_of(store.read("population", {"age_band": "total"}))
@@ -145,6 +145,8 @@ def _analysis_values(store: Any, layer: Layer, year: int) -> pd.DataFrame:
             inputs = ga.load_inputs(store, year)
             inputs.services = inputs.services[inputs.services["type_code"].astype(str) == type_code]
             base = ga.base_population(inputs, [type_code])
+            if layer.source_kind == "access":
+                return _access_values(ga, inputs, base, layer, type_code, level)
             units = ga.attribute_units(inputs, base)
             if layer.source_kind == "coverage":
                 table = ga.coverage_ratios(units, base, inputs.municipalities, level=level)
@@ -163,6 +165,31 @@ def _analysis_values(store: Any, layer: Layer, year: int) -> pd.DataFrame:
     measure_col = {"per_1000": "units_per_1000", "deficit": "deficit_units", "gap": "gap_units",
                    "coverage_pct": "coverage_pct"}[layer.measure]
     out["value"] = out[measure_col].astype(float)
+    return out
+
+
+def _access_values(ga: Any, inputs: Any, base: pd.DataFrame, layer: Layer, type_code: str,
+                   level: str) -> pd.DataFrame:
+    """Floating-catchment accessibility of one § type, per municipality or ORP.
+
+    Demand: the type's target population at each municipality's representative point; supply:
+    the units of its located sites; access per 1,000 is the demand-weighted mean over the
+    territory's points, unreachable points counting 0 (:func:`geo_kissos.analysis.summarise_access`).
+    """
+    sup = ga.supply_sites(inputs, type_code)
+    if sup.empty:
+        return pd.DataFrame(columns=["value"])
+    dem = ga.demand_points(inputs, type_code, base)
+    res = ga.floating_catchment(dem, sup, method=layer.access_method,
+                                max_cost=layer.access_max_distance, supply_col="supply")
+    groups = dem["orp_code"] if level == "orp" else pd.Series(dem.index.astype(str), index=dem.index)
+    out = ga.summarise_access(res, groups).set_index("code")
+    out.index = out.index.astype(str)
+    out = out.rename(columns={"demand": "target_population"})
+    out["value"] = out["access_per_1000" if layer.measure == "per_1000" else "unreached_share"].astype(float)
+    out["unreached_pct"] = 100.0 * out["unreached_share"].astype(float)
+    if layer.measure == "unreached_share":
+        out["value"] = out["unreached_pct"]
     return out
 
 

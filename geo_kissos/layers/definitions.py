@@ -16,19 +16,22 @@ from ..errors import ConfigError, UnknownLayerError
 KINDS = ("choropleth", "points")
 LEVELS = ("municipality", "orp")
 SCHEMES = ("NaturalBreaks", "FisherJenks", "Quantiles", "EqualInterval")
-SOURCES = ("population", "indicator", "coverage", "gap", "sites")
+SOURCES = ("population", "indicator", "coverage", "gap", "access", "sites")
 MEASURES: dict[str, tuple[str, ...]] = {
     "population": ("share", "count"),
     "indicator": ("value", "per_1000"),
     "coverage": ("per_1000",),
     "gap": ("deficit", "gap", "coverage_pct"),
+    "access": ("per_1000", "unreached_share"),
     "sites": ("sites",),
 }
 NO_DATA_COLOUR = "#d9d9d9"
 OTHER_COLOUR = "#7f7f7f"
 
 _TOP_KEYS = {"id", "title_cs", "title_en", "kind", "level", "source", "measure", "year",
-             "description_cs", "classification", "style", "legend", "popup", "groups"}
+             "description_cs", "classification", "style", "legend", "popup", "groups", "access"}
+#: Floating-catchment methods an ``access:<§>`` layer may use.
+ACCESS_METHODS = ("2sfca", "e2sfca", "3sfca", "bfca")
 
 
 @dataclass(frozen=True)
@@ -76,11 +79,13 @@ class Layer:
     popup: tuple[PopupField, ...] = ()
     groups: tuple[TypeGroup, ...] = ()
     description_cs: str = ""
+    access_method: str = "e2sfca"  #: ``access:<§>`` layers: floating-catchment method
+    access_max_distance: float = 20_000.0  #: ``access:<§>`` layers: catchment radius in metres
     path: Path | None = field(default=None, compare=False)
 
     @property
     def source_kind(self) -> str:
-        """``population``, ``indicator``, ``coverage``, ``gap`` or ``sites``."""
+        """``population``, ``indicator``, ``coverage``, ``gap``, ``access`` or ``sites``."""
         return self.source.split(":", 1)[0]
 
     @property
@@ -155,7 +160,7 @@ def _parse(path: Path) -> Layer:
         raise ConfigError(f"{where}: source {source!r}: use one of {', '.join(SOURCES)}")
     if (kind == "points") != (skind == "sites"):
         raise ConfigError(f"{where}: source {source!r} does not fit kind {kind!r}")
-    if skind in ("coverage", "gap") and arg not in SERVICE_TYPE_BY_CODE:
+    if skind in ("coverage", "gap", "access") and arg not in SERVICE_TYPE_BY_CODE:
         raise ConfigError(f"{where}: source {source!r}: unknown § type {arg!r}")
     if skind == "indicator" and arg not in INDICATOR_BY_CODE:
         raise ConfigError(f"{where}: source {source!r}: unknown indicator {arg!r}")
@@ -199,6 +204,13 @@ def _parse(path: Path) -> Layer:
     no_data = style.get("no_data", NO_DATA_COLOUR)
     if not _is_hex(no_data):
         raise ConfigError(f"{where}: style.no_data {no_data!r} is not a #hex colour")
+    acc = raw.get("access", {})
+    method = str(acc.get("method", "e2sfca")).lower()
+    if method not in ACCESS_METHODS:
+        raise ConfigError(f"{where}: access.method {method!r} is not one of {ACCESS_METHODS}")
+    max_distance = acc.get("max_distance", 20_000)
+    if not isinstance(max_distance, int | float) or not 0 < max_distance <= 200_000:
+        raise ConfigError(f"{where}: access.max_distance {max_distance!r} must be metres in (0, 200000]")
     legend = raw.get("legend", {})
     popup = []
     for i, p in enumerate(raw.get("popup", [])):
@@ -226,7 +238,7 @@ def _parse(path: Path) -> Layer:
         legend_title_en=str(legend.get("title_en", raw["title_en"])),
         unit=str(legend.get("unit", "")), decimals=int(legend.get("decimals", 1)),
         popup=tuple(popup), groups=tuple(groups), description_cs=str(raw.get("description_cs", "")),
-        path=path,
+        access_method=method, access_max_distance=float(max_distance), path=path,
     )
 
 
