@@ -52,18 +52,23 @@ def _show(res: ImportResult) -> None:
               help="RÚIAN address points (CSV, or a folder of per-municipality CSVs) for facility points.")
 @click.option("--types", type=click.Path(exists=True, path_type=Path),
               help="Codelist of service types (default: druhy-socialni-sluzby.json beside PATH).")
+@click.option("--target-groups", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Codelist of target groups (default: cilove-skupiny-osoby.json or cilove-skupiny.json "
+                   "beside PATH); without one, target groups are stored as codelist ids.")
 @click.option("--region", help="Keep services of this region code only, e.g. CZ071.")
 @_common
-def services(path: Path, addresses: Path | None, types: Path | None, region: str | None, report: bool,
-             data_date: str | None, quiet: bool, store_url: str) -> None:
+def services(path: Path, addresses: Path | None, types: Path | None, target_groups: Path | None,
+             region: str | None, report: bool, data_date: str | None, quiet: bool, store_url: str) -> None:
     """Import the MPSV register of social services (rpss.json), streamed.
 
     Providers, services, forms, capacity per form and unit, and sites; sites get points from
     RÚIAN address points, else the municipality's representative point; sites without an
-    address are kept without a point.
+    address are kept without a point. Target groups are stored by their Czech names from the
+    target-group codelist.
     """
     with open_cli_store(store_url) as store:
-        _show(load_services(store, path, addresses, types, region, _date(data_date), report, not quiet))
+        _show(load_services(store, path, addresses, types, region, _date(data_date), report, not quiet,
+                            target_groups=target_groups))
 
 
 @group.command("reach")

@@ -10,6 +10,10 @@ Writes, for the synthetic territory of :mod:`geo_kissos.demo.territory`:
 ``druhy-socialni-sluzby.json``
     The codelist of service types (``polozky[].id`` and ``nazev.cs``). The numbering here is
     synthetic (catalogue order); imports match the codelist to the § catalogue by name.
+``cilove-skupiny-osoby.json``
+    The codelist of target groups (``CilovaSkupinaOsoby/N``, same shape); the register's
+    ``ciloveSkupiny`` refer to it, one to three groups per service chosen by service type. The
+    numbering is synthetic except ``/24`` senioři.
 ``adresni-mista.csv``
     RÚIAN address points (``Kód ADM;...;Souřadnice Y;Souřadnice X;Platí Od``; cp1250; ``;``;
     positive S-JTSK values) for most facilities plus other addresses of the municipalities.
@@ -58,6 +62,38 @@ RUIAN_HEADER = [
     "Název ulice", "Typ SO", "Číslo domovní", "Číslo orientační", "Znak čísla orientačního", "PSČ",
     "Souřadnice Y", "Souřadnice X", "Platí Od",
 ]
+#: Codelist of target groups (id number, Czech name); numbering synthetic except 24 (senioři).
+TARGET_GROUPS: tuple[tuple[int, str], ...] = (
+    (1, "osoby s tělesným postižením"),
+    (2, "osoby s mentálním postižením"),
+    (3, "osoby se zdravotním postižením"),
+    (4, "osoby s kombinovaným postižením"),
+    (5, "osoby se zrakovým postižením"),
+    (6, "osoby se sluchovým postižením"),
+    (7, "osoby s chronickým duševním onemocněním"),
+    (8, "osoby s chronickým onemocněním"),
+    (10, "rodiny s dítětem/dětmi"),
+    (11, "děti a mládež ve věku od 6 do 26 let ohrožené společensky nežádoucími jevy"),
+    (12, "osoby bez přístřeší"),
+    (13, "osoby v krizi"),
+    (14, "oběti domácího násilí"),
+    (15, "osoby ohrožené závislostí nebo závislé na návykových látkách"),
+    (16, "osoby žijící v sociálně vyloučených lokalitách"),
+    (17, "osoby, které vedou rizikový způsob života nebo jsou tímto způsobem života ohroženy"),
+    (18, "děti předškolního věku s postižením nebo ohroženým vývojem"),
+    (24, "senioři"),
+    (26, "pečující osoby"),
+    (30, "osoby žijící s demencí"),
+)
+#: Target groups (ids of :data:`TARGET_GROUPS`) of the services of each type, main group first.
+TYPE_TARGET_GROUPS: dict[str, tuple[int, ...]] = {
+    "37": (13, 3, 24), "39": (3, 1, 24), "40": (24, 3, 8), "41": (24, 3), "42": (5, 6),
+    "43": (2, 7), "44": (24, 4, 26), "45": (3, 24), "46": (24, 30, 2), "47": (2, 4),
+    "48": (2, 4, 1), "49": (24,), "50": (30, 24, 7), "51": (2, 7, 4), "52": (24, 8),
+    "54": (18, 10), "55": (13,), "56": (6,), "57": (12, 10, 14), "58": (11,), "59": (15,),
+    "60": (13, 14), "60a": (14,), "61": (12,), "62": (11,), "63": (12,), "64": (15, 7),
+    "65": (10, 16), "66": (24, 3), "67": (2, 7), "68": (15,), "69": (15, 17, 16), "70": (7, 3, 5),
+}
 _STREETS = ("Nádražní", "Školní", "Zahradní", "Komenského", "Palackého", "Husova", "Lipová", "Polní",
             "Sadová", "Havlíčkova", "Tyršova", "Masarykova", "Družstevní", "Luční", "Krátká")
 _PROVIDER_FORMS = ("Charita {t}", "Sociální služby města {t}", "Centrum sociálních služeb {t}, z.ú.",
@@ -136,6 +172,15 @@ def _address_text(a: dict[str, Any]) -> str:
     return f"{street}, {a['psc']} {a['obec_nazev']}"
 
 
+def _target_groups(type_code: str, ident: int) -> tuple[int, ...]:
+    """Target groups of a service: the type's main group, plus others for two services in three.
+
+    Derived from the service number, not drawn, so the other random draws stay as they were.
+    """
+    groups = TYPE_TARGET_GROUPS[type_code]
+    return groups if ident % 3 else groups[:1]
+
+
 def _pick_forms(rng: np.random.Generator, t: ServiceType) -> list[str]:
     if len(t.forms) == 1:
         return list(t.forms)
@@ -177,7 +222,8 @@ def make_market(mun: gpd.GeoDataFrame, seed: int = 71, scale: float = 1.25) -> d
     -------
     dict
         ``items`` (register items), ``addresses`` (:class:`_Addresses`), ``reach`` (rows),
-        ``network`` (rows), ``codelist`` (codelist items).
+        ``network`` (rows), ``codelist`` (codelist items of service types), ``target_groups``
+        (codelist items of target groups).
     """
     rng = np.random.default_rng(seed + 10)
     mun = mun.reset_index(drop=True)
@@ -253,7 +299,7 @@ def make_market(mun: gpd.GeoDataFrame, seed: int = 71, scale: float = 1.25) -> d
                 "datumPoskytovaniOd": start.isoformat(), "datumPoskytovaniDo": end.isoformat() if end else None,
                 "druhSocialniSluzby": {"id": type_id[t.code]},
                 "poskytovatel": {"ico": prov["ico"], "nazev": prov["nazev"], "adresa": _address_json(prov["adresa"])},
-                "ciloveSkupiny": [{"id": f"CilovaSkupinaOsoby/{24 if t.target_band == '65+' else 10}"}],
+                "ciloveSkupiny": [{"id": f"CilovaSkupinaOsoby/{g}"} for g in _target_groups(t.code, ident)],
                 "formy": formy,
                 "zarizeni": zarizeni,
                 "telefony": [{"telefon": f"58{int(rng.integers(1_000_000, 9_999_999))}", "poznamka": None}],
@@ -285,7 +331,9 @@ def make_market(mun: gpd.GeoDataFrame, seed: int = 71, scale: float = 1.25) -> d
                         units = round(units * rng.uniform(0.9, 1.15), 1 if unit == "fte" else 0)
                         status = "changed"
                     network.append((sid, year, units, unit, status, upd))
-    return {"items": items, "addresses": addresses, "reach": reach, "network": network, "codelist": codelist}
+    target_groups = [{"id": f"CilovaSkupinaOsoby/{k}", "nazev": {"cs": name}} for k, name in TARGET_GROUPS]
+    return {"items": items, "addresses": addresses, "reach": reach, "network": network, "codelist": codelist,
+            "target_groups": target_groups}
 
 
 def write_market(directory: str | Path, mun: gpd.GeoDataFrame, seed: int = 71) -> dict[str, Path]:
@@ -296,6 +344,7 @@ def write_market(directory: str | Path, mun: gpd.GeoDataFrame, seed: int = 71) -
     out = {
         "services": directory / "rpss.json",
         "service_types": directory / "druhy-socialni-sluzby.json",
+        "target_groups": directory / "cilove-skupiny-osoby.json",
         "addresses": directory / "adresni-mista.csv",
         "reach": directory / "reach.csv",
         "network": directory / "network.csv",
@@ -304,6 +353,8 @@ def write_market(directory: str | Path, mun: gpd.GeoDataFrame, seed: int = 71) -
         json.dump({"polozky": m["items"]}, f, ensure_ascii=False, indent=1)
     with open(out["service_types"], "w", encoding="utf-8") as f:
         json.dump({"polozky": m["codelist"]}, f, ensure_ascii=False, indent=1)
+    with open(out["target_groups"], "w", encoding="utf-8") as f:
+        json.dump({"polozky": m["target_groups"]}, f, ensure_ascii=False, indent=1)
     m["addresses"].write(out["addresses"])
     with open(out["reach"], "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, delimiter=";")

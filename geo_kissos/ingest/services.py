@@ -23,6 +23,11 @@ Assumptions, documented because the codelists are separate files:
   (``polozky[].id`` + ``nazev.cs``), matched to the § catalogue by the Czech name. The codelist is
   taken from ``--types`` or from the same folder as the register. A § code given directly
   (``"49"``, ``"§ 49"``, ``{"kod": "49"}``) is accepted too.
+* ``ciloveSkupiny[].id`` are references to the codelist of target groups
+  (``CilovaSkupinaOsoby/N``). They are stored as Czech names, ``;``-joined, resolved with the
+  codelist ``cilove-skupiny-osoby.json`` (or ``cilove-skupiny.json``) beside the register or given
+  by ``--target-groups`` (see :mod:`geo_kissos.ingest.target_groups`); an id not in the codelist,
+  or every id when there is no codelist, is kept as the raw reference and counted in a warning.
 * Forms: ``FormaSocialniSluzby/pob|amb|ter`` -> residential, outpatient, field.
 * Capacity types: ``TypKapacitySocialniSluzby/luzka|klient|kontakt|interv|hovor`` -> units
   ``beds, clients, contacts, interventions, calls``; capacity is kept per form and unit.
@@ -64,6 +69,9 @@ from ..errors import InputError, Problem
 from ..store import Store
 from .common import ImportResult, Problems, sha256_file
 from .tabular import iter_csv, municipality_code, open_binary, parse_date, parse_number, progress_bar, require_file
+from .target_groups import CODELIST_NAMES as TARGET_GROUP_CODELIST_NAMES
+from .target_groups import find_codelist as find_target_group_codelist
+from .target_groups import read_target_group_codelist, target_group_names
 
 KIND = "services"
 CODELIST_NAME = "druhy-socialni-sluzby.json"
@@ -222,7 +230,7 @@ class _Service:
     provider: dict[str, Any]
     type_code: str
     name: str | None
-    target_groups: str | None
+    target_groups: list[str]  #: raw codelist references (``CilovaSkupinaOsoby/N``)
     contact: str | None
     valid_from: date | None
     valid_to: date | None
@@ -376,7 +384,7 @@ def _parse_item(
         provider={"ico": ico, "name": prov.get("nazev") or prov.get("nazevPoskytovatele") or ico,
                   "address": _address_text(pa) if isinstance(pa, dict) else None},
         type_code=type_code, name=name,
-        target_groups=";".join(groups) or None, contact=_contact(item),
+        target_groups=groups, contact=_contact(item),
         valid_from=d_from, valid_to=d_to, capacity=capacity, forms=forms, facilities=facilities,
         home_municipality=home,
     )
@@ -436,6 +444,7 @@ def read_register(
     region: str | None = None,
     collect_all: bool = False,
     progress: bool = False,
+    target_groups: str | Path | None = None,
 ) -> RegisterData:
     """Stream, validate and locate the register; nothing is written.
 
@@ -455,11 +464,16 @@ def read_register(
         Gather every problem (``--report``) instead of stopping at the first.
     progress : bool
         Progress bars on stderr.
+    target_groups : str or Path, optional
+        Codelist of target groups; default ``cilove-skupiny-osoby.json`` (or
+        ``cilove-skupiny.json``) beside ``path``; without one, raw references are stored.
     """
     path = Path(path)
     probs = Problems(path.name, collect_all)
     type_path = Path(types) if types else path.with_name(CODELIST_NAME)
     codelist = read_type_codelist(type_path) if (types or type_path.exists()) else {}
+    tg_path = Path(target_groups) if target_groups else find_target_group_codelist(path)
+    tg_codelist = read_target_group_codelist(tg_path) if tg_path is not None else {}
     mun = municipalities
     if region is not None:
         mun = mun[mun["region_code"] == region]
@@ -497,10 +511,14 @@ def read_register(
     svc_rows, form_rows, cap_rows, site_rows = [], [], [], []
     missing_points = 0
     foreign = 0
+    unknown_groups: dict[str, int] = {}
     for s in services:
         prov_rows[s.provider["ico"]] = s.provider
+        groups, unknown = target_group_names(s.target_groups, tg_codelist)
+        for ref in unknown:
+            unknown_groups[ref] = unknown_groups.get(ref, 0) + 1
         svc_rows.append({"service_id": s.service_id, "provider_ico": s.provider["ico"], "type_code": s.type_code,
-                         "name": s.name, "target_groups": s.target_groups, "contact": s.contact,
+                         "name": s.name, "target_groups": ";".join(groups) or None, "contact": s.contact,
                          "valid_from": s.valid_from, "valid_to": s.valid_to})
         form_rows += [{"service_id": s.service_id, "form": f} for f in s.forms]
         cap_rows += [{"service_id": s.service_id, "form": f, "unit": u, "value": v} for (f, u), v in s.capacity.items()]
@@ -519,6 +537,15 @@ def read_register(
             site_rows.append({"site_id": f"{s.service_id}-{k}", "service_id": s.service_id, "name": fac.name,
                               "address": fac.address, "municipality_code": mcode,
                               "ruian_address_code": fac.ruian_code, "location_quality": quality, "geom": geom})
+    if unknown_groups:
+        n_refs = sum(unknown_groups.values())
+        shown = ", ".join(sorted(unknown_groups)[:5]) + (", ..." if len(unknown_groups) > 5 else "")
+        if tg_path is None:
+            warnings.append(f"{n_refs} target-group reference(s) kept as codelist ids ({shown}): no codelist "
+                            f"{' or '.join(TARGET_GROUP_CODELIST_NAMES)} beside the register (use --target-groups)")
+        else:
+            warnings.append(f"{n_refs} target-group reference(s) not in {tg_path.name} kept as codelist ids "
+                            f"({shown})")
     if missing_points:
         warnings.append(f"{missing_points} facility address code(s) not found in the address-point file: "
                         "placed at the municipality's representative point")
@@ -547,18 +574,21 @@ def load_services(
     data_date: date | pd.Timestamp | None = None,
     collect_all: bool = False,
     progress: bool = False,
+    target_groups: str | Path | None = None,
 ) -> ImportResult:
     """Validate the register and store it in one transaction (see the module docstring).
 
     Providers and services are upserted by key; the forms, capacities and sites of every
     imported service are replaced whole (a form dropped from the register disappears). The
-    checksum logged combines the register, the address-point file and the codelist, so the
-    same inputs are skipped the second time.
+    checksum logged combines the register, the address-point file and the codelists (service
+    types, target groups), so the same inputs are skipped the second time. ``target_groups``
+    names the codelist of target groups (default: beside the register; see :func:`read_register`).
 
     Returns
     -------
     ImportResult
-        Rows written per table and warnings (services outside the region, unlocated facilities).
+        Rows written per table and warnings (services outside the region, unlocated facilities,
+        target groups kept as codelist ids).
 
     Raises
     ------
@@ -576,6 +606,10 @@ def load_services(
         parts += [sha256_file(f) for f in files]
     if type_path.exists():
         parts.append(sha256_file(type_path))
+    tg_path = Path(target_groups) if target_groups else find_target_group_codelist(path)
+    if tg_path is not None:
+        require_file(tg_path)
+        parts.append("target_groups=" + sha256_file(tg_path))
     if region:
         parts.append(f"region={region}")
     checksum = parts[0] if len(parts) == 1 else _combined_checksum(parts)
@@ -586,7 +620,7 @@ def load_services(
     mun = store.read("municipality")
     if mun.empty:
         raise InputError([Problem(path.name, "", "", "the store has no municipalities: load boundaries first")])
-    data = read_register(path, mun, addresses, types, region, collect_all, progress)
+    data = read_register(path, mun, addresses, types, region, collect_all, progress, tg_path)
     result.warnings = data.warnings
     ids = data.service["service_id"].tolist() if len(data.service) else []
     with store.transaction() as w:

@@ -35,7 +35,8 @@ _TARGET_PREFIX = "CilovaSkupinaOsoby/"
 
 
 def _target_groups_text(value: object) -> str:
-    """Target groups for display: register codelist references shortened (``skupina 24``)."""
+    """Target groups for display: names (resolved at import) as stored; codelist references left
+    unresolved (no target-group codelist, or an unknown id) shortened to ``skupina 24``."""
     if value is None or pd.isna(value):
         return ""
     parts = [p.strip() for p in str(value).split(";") if p.strip()]

@@ -13,6 +13,7 @@ from geo_kissos.catalogue import SERVICE_TYPES
 from geo_kissos.demo.market import write_market
 from geo_kissos.demo.phenomena import write_indicators, write_population
 from geo_kissos.ingest.services import load_services, read_type_codelist
+from geo_kissos.ingest.target_groups import read_target_group_codelist
 
 
 def _digest(path: Path) -> str:
@@ -52,6 +53,11 @@ def test_demo_market_is_realistic(demo_folder: Path):
     ap = pd.read_csv(demo_folder / "adresni-mista.csv", sep=";", encoding="cp1250")
     assert list(ap.columns[[0, 13, 14]]) == ["Kód ADM", "Souřadnice Y", "Souřadnice X"]
     assert (ap["Souřadnice Y"] > 400_000).all() and (ap["Souřadnice X"] > 900_000).all()
+    # every target group of the register is in the target-group codelist, in the same shape
+    groups = read_target_group_codelist(demo_folder / "cilove-skupiny-osoby.json")
+    used = {g["id"] for i in items for g in i["ciloveSkupiny"]}
+    assert used <= set(groups) and len(used) >= 15
+    assert groups["CilovaSkupinaOsoby/24"] == "senioři"
 
 
 def test_address_points_from_a_folder_of_files(territory, write_register, item, tmp_path: Path):

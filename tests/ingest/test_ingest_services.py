@@ -74,6 +74,11 @@ def test_demo_register_end_to_end(empty_store, demo_folder: Path):
     assert located.within(region.buffer(1)).all()
     log = empty_store.read("import_log")
     assert (log["kind"] == "services").sum() == 1
+    # target groups stored by name from cilove-skupiny-osoby.json beside the register
+    groups = svc.set_index("service_id")["target_groups"]
+    assert groups.notna().all() and not groups.str.contains("CilovaSkupinaOsoby").any()
+    assert groups[homes].eq("senioři").all()
+    assert not any("target-group" in w for w in res.warnings)
 
 
 def test_services_known_values_and_idempotence(territory, write_register, write_text, item, snap):
