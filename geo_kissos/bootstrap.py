@@ -2,7 +2,8 @@
 
 The data-folder layout (see README and :mod:`geo_kissos.demo`): ``boundaries/*.gpkg|*.shp|*.geojson``
 (with an optional manifest ``boundaries/*.toml``) first; then, each only when present,
-``rpss.json`` (with ``adresni-mista.csv`` and ``druhy-socialni-sluzby.json`` beside it),
+``rpss.json`` (with ``adresni-mista.csv``, ``druhy-socialni-sluzby.json`` and
+``cilove-skupiny-osoby.json`` beside it),
 ``reach.csv``, ``network.csv``, ``population.csv`` and ``indicators.csv``.
 Files already imported (same checksum) are skipped, so running it again is cheap and safe.
 """
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from tqdm import tqdm
 
 from .errors import InputError, Problem
 from .ingest.boundaries import BoundarySource, load_boundaries
@@ -58,7 +61,7 @@ def _other_steps(data: Path) -> Iterator[tuple[Path, Callable[[Store], ImportRes
             yield path, lambda store, p=path, f=loader: f(store, p)
 
 
-def load_data_dir(store: Store, data: str | Path) -> list[ImportResult]:
+def load_data_dir(store: Store, data: str | Path, progress: bool = False) -> list[ImportResult]:
     """Import every known input of a data folder into ``store``.
 
     Parameters
@@ -67,6 +70,8 @@ def load_data_dir(store: Store, data: str | Path) -> list[ImportResult]:
         Target store.
     data : str or Path
         The data folder.
+    progress : bool
+        Show a progress bar (one step per file, on stderr).
 
     Returns
     -------
@@ -74,6 +79,10 @@ def load_data_dir(store: Store, data: str | Path) -> list[ImportResult]:
         One per file, in the order loaded.
     """
     data = Path(data)
-    results = [load(store) for _, load in _boundary_steps(data)]
-    results += [load(store) for _, load in _other_steps(data)]
+    steps = [*_boundary_steps(data), *_other_steps(data)]
+    bar = tqdm(steps, desc="loading", unit="file", disable=not progress, leave=False)
+    results = []
+    for path, load in bar:
+        bar.set_postfix_str(path.name)
+        results.append(load(store))
     return results

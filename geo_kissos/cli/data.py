@@ -24,7 +24,7 @@ def setup(folder: Path | None, store_url: str) -> None:
         click.echo(f"{folder}: no data here, writing the synthetic demo data set")
         build_demo(folder)
     with open_cli_store(store_url) as store:
-        for res in load_data_dir(store, folder):
+        for res in load_data_dir(store, folder, progress=True):
             click.echo(res.summary())
         click.echo(f"store {store.url} ready")
 

@@ -11,6 +11,7 @@ file                            format                                          
 boundaries/obce.gpkg            GeoPackage, EPSG:5514, ArcČR-style fields          boundaries
 rpss.json                       MPSV register of social services (``polozky``)     services
 druhy-socialni-sluzby.json      MPSV codelist of service types                     (used by services)
+cilove-skupiny-osoby.json       MPSV codelist of target groups                     (used by services)
 adresni-mista.csv               RÚIAN address points, ``;``, cp1250, S-JTSK        (used by services)
 reach.csv                       ``identifikator;kod_obce;kod_orp``                 reach
 network.csv                     ``identifikator;rok;jednotky;typ_jednotky;...``    network
