@@ -26,6 +26,11 @@ from geo_kissos.demo import build_demo
 from geo_kissos.store import GpkgStore, PostgisStore, Store
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
+CHROMIUM = Path("/usr/bin/chromium")
+#: Debian's Chromium, headless, as root, with no outbound connections of its own.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+                 "--disable-dev-shm-usage"]
 BACKENDS = ("gpkg", "postgis")
 
 
@@ -159,3 +164,32 @@ def loaded_gpkg_copy(_loaded_gpkg: Path, tmp_path: Path) -> Store:
     dst = tmp_path / "store.gpkg"
     shutil.copy(_loaded_gpkg, dst)
     return GpkgStore(dst)
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    """Headless Debian Chromium through Playwright (sync API).
+
+    Skipped without Chromium or Playwright, or failed when ``GK_REQUIRE_BROWSER=1`` (``.ci/run``).
+    Function-scoped: only one Playwright sync session may run in a process at a time.
+    """
+    required = os.environ.get("GK_REQUIRE_BROWSER") == "1"
+
+    def missing(reason: str) -> None:
+        if required:
+            pytest.fail(f"browser test required (GK_REQUIRE_BROWSER=1) but {reason}")
+        pytest.skip(reason)
+
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - playwright is a test dependency
+        missing("playwright is not installed")
+    exe = CHROMIUM if CHROMIUM.exists() else shutil.which("chromium")
+    if not exe:
+        missing(f"{CHROMIUM} is missing (apt-get install chromium)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(exe), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
