@@ -5,8 +5,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import InputError, Problem
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
@@ -82,3 +86,27 @@ class ImportResult:
         lines = [f"{self.source}: imported ({counts}); sha256 {self.checksum[:12]}…"]
         lines += [f"  warning: {w}" for w in self.warnings]
         return "\n".join(lines)
+
+
+def begin_import(store: Store, kind: str, path: Path) -> ImportResult:
+    """Check the file exists, checksum it; ``skipped`` is set when it was already imported."""
+    if not path.exists():
+        raise InputError([Problem(str(path), "", "", "file not found")])
+    checksum = sha256_file(path)
+    result = ImportResult(kind, path.name, checksum)
+    result.skipped = store.already_imported(kind, checksum)
+    return result
+
+
+def stored_codes(store: Store, table: str, column: str, path: Path, first: str) -> set[str]:
+    """Codes already stored (e.g. municipality codes), refusing to import into an empty table.
+
+    Parameters
+    ----------
+    first : str
+        What to do first when the table is empty, e.g. ``"load boundaries first"``.
+    """
+    codes = set(store.read(table)[column].astype(str))
+    if not codes:
+        raise InputError([Problem(path.name, "", "", f"the store has no {table} rows: {first}")])
+    return codes

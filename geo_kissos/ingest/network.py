@@ -30,10 +30,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..catalogue import UNITS
-from ..errors import InputError, Problem
 from ..store import Store
-from .common import ImportResult, Problems, sha256_file
-from .tabular import iter_csv, municipality_code, parse_date, parse_int, parse_number, require_file
+from .common import ImportResult, Problems, begin_import, stored_codes
+from .tabular import iter_csv, municipality_code, parse_date, parse_int, parse_number
 
 REACH_COLUMNS: dict[str, tuple[str, ...]] = {
     "service_id": ("identifikator", "id_sluzby", "sluzba"),
@@ -55,21 +54,6 @@ _STATUS_CS = {"zařazena": "included", "zarazena": "included", "nová": "new", "
               "změna": "changed", "zmena": "changed", "vyřazena": "removed", "vyrazena": "removed"}
 
 
-def _begin(store: Store, kind: str, path: Path) -> tuple[ImportResult, bool]:
-    require_file(path)
-    checksum = sha256_file(path)
-    result = ImportResult(kind, path.name, checksum)
-    result.skipped = store.already_imported(kind, checksum)
-    return result, result.skipped
-
-
-def _known_services(store: Store, path: Path) -> set[str]:
-    ids = set(store.read("service")["service_id"].astype(str))
-    if not ids:
-        raise InputError([Problem(path.name, "", "", "the store has no services: import the register first")])
-    return ids
-
-
 def load_reach(
     store: Store,
     path: str | Path,
@@ -83,10 +67,10 @@ def load_reach(
     in the file is replaced by the file's rows.
     """
     path = Path(path)
-    result, skip = _begin(store, "reach", path)
-    if skip:
+    result = begin_import(store, "reach", path)
+    if result.skipped:
         return result
-    services = _known_services(store, path)
+    services = stored_codes(store, "service", "service_id", path, "import the register first")
     mun = store.read("municipality")
     known_mun = set(mun["municipality_code"].astype(str))
     by_orp = mun.groupby("orp_code")["municipality_code"].apply(lambda s: sorted(s.astype(str))).to_dict()
@@ -148,10 +132,10 @@ def load_network(
     date logged defaults to the latest update date of the file.
     """
     path = Path(path)
-    result, skip = _begin(store, "network", path)
-    if skip:
+    result = begin_import(store, "network", path)
+    if result.skipped:
         return result
-    services = _known_services(store, path)
+    services = stored_codes(store, "service", "service_id", path, "import the register first")
     probs = Problems(path.name, collect_all)
     rows: list[dict[str, object]] = []
     seen: dict[tuple[str, int, date], int] = {}

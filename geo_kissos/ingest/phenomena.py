@@ -38,8 +38,8 @@ import pandas as pd
 from ..catalogue import AGE_BANDS, INDICATOR_BY_CODE
 from ..errors import InputError, Problem
 from ..store import Store
-from .common import ImportResult, Problems, sha256_file
-from .tabular import iter_csv, municipality_code, parse_date, parse_int, parse_number, require_file
+from .common import ImportResult, Problems, begin_import, stored_codes
+from .tabular import iter_csv, municipality_code, parse_date, parse_int, parse_number
 
 POPULATION_COLUMNS: dict[str, tuple[str, ...]] = {
     "persons": ("hodnota", "pocet", "obyvatel"),
@@ -118,15 +118,11 @@ def load_population(
 ) -> ImportResult:
     """Validate a ČSÚ population-by-age CSV, map it to the age bands and store it (one transaction)."""
     path = Path(path)
-    require_file(path)
-    checksum = sha256_file(path)
-    result = ImportResult("population", path.name, checksum)
-    if store.already_imported("population", checksum):
-        result.skipped = True
+    result = begin_import(store, "population", path)
+    if result.skipped:
         return result
-    known = set(store.read("municipality")["municipality_code"].astype(str))
-    if not known:
-        raise InputError([Problem(path.name, "", "", "the store has no municipalities: load boundaries first")])
+    checksum = result.checksum
+    known = stored_codes(store, "municipality", "municipality_code", path, "load boundaries first")
     probs = Problems(path.name, collect_all)
     # (municipality, year, sex) -> band -> persons; and the totals rows for a check
     acc: dict[tuple[str, int, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
@@ -256,15 +252,11 @@ def load_indicators(
     date and is logged (default: the latest date in the file).
     """
     path = Path(path)
-    require_file(path)
-    checksum = sha256_file(path)
-    result = ImportResult("indicators", path.name, checksum)
-    if store.already_imported("indicators", checksum):
-        result.skipped = True
+    result = begin_import(store, "indicators", path)
+    if result.skipped:
         return result
-    known = set(store.read("municipality")["municipality_code"].astype(str))
-    if not known:
-        raise InputError([Problem(path.name, "", "", "the store has no municipalities: load boundaries first")])
+    checksum = result.checksum
+    known = stored_codes(store, "municipality", "municipality_code", path, "load boundaries first")
     probs = Problems(path.name, collect_all)
     rows: list[dict[str, object]] = []
     seen: dict[tuple[str, int, str], int] = {}
