@@ -65,7 +65,17 @@ def _split(v: object) -> tuple[str, ...]:
     return tuple(p.strip() for p in str(v).split(";") if p.strip())
 
 
-def apply_scenario(inputs: AnalysisInputs, changes: pd.DataFrame) -> AnalysisInputs:
+def _number(v: object) -> float | None:
+    """A float from a cell, None when it is not a finite number."""
+    try:
+        f = float(str(v).replace(",", ".")) if isinstance(v, str) else float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return f if np.isfinite(f) else None
+
+
+def apply_scenario(inputs: AnalysisInputs, changes: pd.DataFrame,
+                   source: str | None = None) -> AnalysisInputs:
     """Apply a table of changes to a copy of ``inputs``.
 
     Parameters
@@ -73,6 +83,9 @@ def apply_scenario(inputs: AnalysisInputs, changes: pd.DataFrame) -> AnalysisInp
     inputs : AnalysisInputs
     changes : pandas.DataFrame
         See the module documentation. Rows are applied in order.
+    source : str, optional
+        The file the changes were read from: messages then say ``<source>, row <index label>``
+        (give the file's row numbers as the index); by default ``scenario row <1-based n>``.
 
     Returns
     -------
@@ -88,8 +101,10 @@ def apply_scenario(inputs: AnalysisInputs, changes: pd.DataFrame) -> AnalysisInp
     new = inputs.copy()
     services, sites, reach = new.services, new.sites, new.reach
     added_sites, added_reach, added_services = [], [], []
-    for n, row in enumerate(changes.to_dict("records"), start=1):
-        where = f"scenario row {n}"
+    known = set(new.municipalities["municipality_code"].astype(str))
+    labels = changes.index if source else range(1, len(changes) + 1)
+    for n, row in zip(labels, changes.to_dict("records"), strict=True):
+        where = f"{source}, row {n}" if source else f"scenario row {n}"
         action = str(row.get("action", "")).strip().lower()
         sid = str(row.get("service_id", "")).strip()
         if action not in ACTIONS:
@@ -105,9 +120,9 @@ def apply_scenario(inputs: AnalysisInputs, changes: pd.DataFrame) -> AnalysisInp
             sites = sites[sites["service_id"] != sid]
             reach = reach[reach["service_id"] != sid]
             continue
-        units = pd.to_numeric(pd.Series([row.get("units")]), errors="coerce").iloc[0]
-        if pd.isna(units) or units < 0:
-            raise AnalysisError(f"{where}: units must be a number >= 0")
+        units = _number(row.get("units"))
+        if units is None or units < 0:
+            raise AnalysisError(f"{where}: units must be a number >= 0, got {row.get('units')!r}")
         if action == "resize":
             services = services.copy()
             services.loc[services["service_id"] == sid, "units"] = float(units)
@@ -124,8 +139,21 @@ def apply_scenario(inputs: AnalysisInputs, changes: pd.DataFrame) -> AnalysisInp
         x, y = row.get("x"), row.get("y")
         point = None
         if not (_blank(x) or _blank(y)):
-            point = Point(float(x), float(y))
-        muni = None if _blank(row.get("municipality_code")) else str(row["municipality_code"])
+            fx, fy = _number(x), _number(y)
+            if fx is None or fy is None:
+                raise AnalysisError(f"{where}: x and y must be numbers (EPSG:5514 metres), "
+                                    f"got {x!r}, {y!r}")
+            point = Point(fx, fy)
+        muni = None if _blank(row.get("municipality_code")) else str(row["municipality_code"]).strip()
+        if muni is not None and muni.endswith(".0") and muni[:-2].isdigit():
+            muni = muni[:-2]  # a code column read as floats
+        if muni is not None and muni not in known:
+            raise AnalysisError(f"{where}: municipality_code {muni!r} is no municipality of the "
+                                "region")
+        stray = [m for m in reach_codes if m not in known]
+        if stray:
+            raise AnalysisError(f"{where}: reach code(s) {', '.join(stray)} are no municipalities "
+                                "of the region")
         if muni is None and point is not None:
             hit = new.municipalities[new.municipalities.geometry.covers(point)]
             if hit.empty:
@@ -187,8 +215,8 @@ def compare_metrics(before: dict[str, pd.DataFrame],
     return out[["table", "code", "type_code", "metric", "before", "after", "delta", "changed"]]
 
 
-def compare_scenario(inputs: AnalysisInputs, changes: pd.DataFrame, **metric_kwargs
-                     ) -> pd.DataFrame:
+def compare_scenario(inputs: AnalysisInputs, changes: pd.DataFrame, source: str | None = None,
+                     **metric_kwargs) -> pd.DataFrame:
     """Metrics before and after a scenario, and their difference.
 
     Parameters
@@ -196,6 +224,8 @@ def compare_scenario(inputs: AnalysisInputs, changes: pd.DataFrame, **metric_kwa
     inputs : AnalysisInputs
     changes : pandas.DataFrame
         See :func:`apply_scenario`.
+    source : str, optional
+        File name for messages, see :func:`apply_scenario`.
     **metric_kwargs
         Passed to :func:`~geo_kissos.analysis.metrics.compute_metrics` (``norms``,
         ``access``, ``type_codes``...). By default the types of the inputs *and* of the
@@ -207,7 +237,7 @@ def compare_scenario(inputs: AnalysisInputs, changes: pd.DataFrame, **metric_kwa
         ``table`` (gaps / field / access), ``code`` (ORP or municipality), ``type_code``,
         ``metric``, ``before``, ``after``, ``delta``, ``changed``.
     """
-    after_inputs = apply_scenario(inputs, changes)
+    after_inputs = apply_scenario(inputs, changes, source=source)
     if metric_kwargs.get("type_codes") is None:
         present = set(inputs.type_codes()) | set(after_inputs.type_codes())
         metric_kwargs["type_codes"] = [c for c in SERVICE_TYPE_BY_CODE if c in present]

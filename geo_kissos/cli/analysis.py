@@ -34,6 +34,7 @@ from ..analysis.fca import METHODS, gaussian_decay
 from ..analysis.inputs import _is_field_only
 from ..catalogue import SERVICE_TYPE_BY_CODE
 from .options import open_cli_store, store_option
+from .tables import read_changes_file, read_norms_file, type_code
 
 
 def write_table(df: pd.DataFrame, out: Path, sheet: str = "table",
@@ -53,12 +54,73 @@ def write_table(df: pd.DataFrame, out: Path, sheet: str = "table",
         raise click.BadParameter(f"{out}: use a .csv or .xlsx file name", param_hint="--out")
 
 
-def _read_table(path: Path) -> pd.DataFrame:
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return pd.read_excel(path, dtype={"type_code": str, "service_id": str,
-                                          "municipality_code": str})
-    return pd.read_csv(path, dtype={"type_code": str, "service_id": str,
-                                    "municipality_code": str, "reach": str, "forms": str})
+def _check_out(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """Refuse an output name that is neither .csv nor .xlsx before anything is computed."""
+    if value is not None and value.suffix.lower() not in (".csv", ".xlsx", ".xlsm"):
+        raise click.BadParameter(f"{value}: use a .csv or .xlsx file name")
+    return value
+
+
+def _check_types(ctx: click.Context, param: click.Parameter,
+                 value: tuple[str, ...]) -> tuple[str, ...]:
+    """``--type 49 --type "§ 50"`` → ``("49", "50")``; an unknown code is a usage error."""
+    codes = []
+    for text in value:
+        for part in str(text).split(","):
+            if not part.strip():
+                continue
+            code = type_code(part)
+            if code is None:
+                raise click.BadParameter(f"'{part.strip()}' is no § type of the Act; use one of "
+                                         f"{', '.join(SERVICE_TYPE_BY_CODE)}")
+            codes.append(code)
+    return tuple(dict.fromkeys(codes))
+
+
+def _norms(ctx: click.Context, param: click.Parameter, value: Path | None) -> pd.DataFrame | None:
+    return read_norms_file(value, "--norms") if value is not None else None
+
+
+def _split_list(value: str) -> list[str]:
+    return [p.strip() for p in value.split(",") if p.strip()]
+
+
+def _check_distances(ctx: click.Context, param: click.Parameter, value: str) -> list[float]:
+    try:
+        radii = [float(d) for d in _split_list(value)]
+    except ValueError:
+        raise click.BadParameter("numbers in metres, e.g. 5000,10000") from None
+    if not radii or any(r <= 0 for r in radii):
+        raise click.BadParameter("positive numbers in metres, e.g. 5000,10000")
+    return radii
+
+
+def _check_methods(ctx: click.Context, param: click.Parameter, value: str) -> list[str]:
+    methods = [m.lower() for m in _split_list(value)]
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown or not methods:
+        raise click.BadParameter(f"unknown method(s) {', '.join(unknown) or '(none)'}; use "
+                                 f"{', '.join(METHODS)}")
+    return methods
+
+
+def _check_decays(ctx: click.Context, param: click.Parameter, value: str) -> list[str | float]:
+    specs: list[str | float] = []
+    for d in _split_list(value):
+        try:
+            sigma = float(d)
+        except ValueError:
+            if d.lower() not in ("none", "steps"):
+                raise click.BadParameter(f"'{d}': use none, steps or a Gaussian sigma in metres "
+                                         "(e.g. none,steps,8000)") from None
+            specs.append(d.lower())
+            continue
+        if sigma <= 0:
+            raise click.BadParameter(f"'{d}': a Gaussian sigma must be > 0 metres")
+        specs.append(sigma)
+    if not specs:
+        raise click.BadParameter("name at least one decay: none, steps or a sigma in metres")
+    return specs
 
 
 def _echo_warnings(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -80,26 +142,32 @@ def _echo_warnings(f: Callable[..., Any]) -> Callable[..., Any]:
 def _common(f: Callable[..., Any]) -> Callable[..., Any]:
     f = _echo_warnings(f)
     f = click.option("--year", type=int, required=True, help="Analysis year.")(f)
-    f = click.option("--type", "types", multiple=True,
+    f = click.option("--type", "types", multiple=True, callback=_check_types,
                      help="§ type code(s) to analyse, e.g. --type 49 --type 50 (default: all "
                           "present).")(f)
-    f = click.option("--norms", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                     help="Norm table (CSV/XLSX: type_code, units_per_1000); default: the "
-                          "regional average.")(f)
     f = click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-                     help="Output file, .csv or .xlsx.")(f)
+                     callback=_check_out, help="Output file, .csv or .xlsx.")(f)
     return store_option(f)
+
+
+def _norms_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--norms", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                        callback=_norms,
+                        help="Norm table (CSV/XLSX: type_code, units_per_1000; ',' or ';' "
+                             "separated, decimal comma accepted); default: the regional "
+                             "average.")(f)
 
 
 def _access_options(f: Callable[..., Any]) -> Callable[..., Any]:
     f = click.option("--method", type=click.Choice(METHODS), default="3sfca", show_default=True,
                      help="Floating-catchment method.")(f)
-    f = click.option("--max-distance", type=float, default=20_000.0, show_default=True,
+    f = click.option("--max-distance", type=click.FloatRange(min=0, min_open=True),
+                     default=20_000.0, show_default=True,
                      help="Catchment radius in metres (EPSG:5514).")(f)
     f = click.option("--raster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                      default=None, help="Population raster (EPSG:5514): demand at its cells "
                      "(dasymetric) instead of municipality points.")(f)
-    f = click.option("--sigma", type=float, default=None,
+    f = click.option("--sigma", type=click.FloatRange(min=0, min_open=True), default=None,
                      help="Gaussian decay width in metres (default: none for 2sfca/3sfca/bfca, "
                           "Luo & Qi steps for e2sfca).")(f)
     return f
@@ -114,7 +182,13 @@ def _params(method: str, max_distance: float, sigma: float | None) -> AccessPara
 
 
 def _load(store_url: str, year: int):
+    """The analysis inputs of ``year``; a year the network has no rows for is a usage error."""
     with open_cli_store(store_url) as store:
+        years = sorted({int(y) for y in store.read("network")["year"].dropna().unique()})
+        if years and year not in years:
+            raise click.BadParameter(
+                f"the network of services has no units for {year} (years in the store: "
+                f"{', '.join(map(str, years))})", param_hint="--year")
         return load_inputs(store, year)
 
 
@@ -132,6 +206,7 @@ def analysis() -> None:
 
 @analysis.command("gaps")
 @_common
+@_norms_option
 @click.option("--indicator", default=None, metavar="CODE",
               help="Measure need against a demand indicator instead of the target population "
                    "(e.g. PNP_TOTAL, care-allowance recipients): norms are then per 1,000 "
@@ -139,13 +214,17 @@ def analysis() -> None:
 @click.option("--all-types", is_flag=True,
               help="All 33 types of the Act, also those without any service (with --norms "
                    "they show the whole need as deficit).")
-def gaps_cmd(store_url: str, year: int, types: tuple[str, ...], norms: Path | None,
+def gaps_cmd(store_url: str, year: int, types: tuple[str, ...], norms: pd.DataFrame | None,
              out: Path, indicator: str | None, all_types: bool) -> None:
     """Gap table for all ORPs × service types: units, need, deficit/surplus, rank."""
     inputs = _load(store_url, year)
     codes = _types(inputs, types, all_types)
-    norm_table = _read_table(norms) if norms else None
+    norm_table = norms
     if indicator:
+        known = sorted(set(inputs.indicators["code"].astype(str))) if len(inputs.indicators) else []
+        if indicator not in known:
+            raise click.BadParameter(f"no indicator '{indicator}' in the store; loaded: "
+                                     f"{', '.join(known) or 'none'}", param_hint="--indicator")
         base = indicator_base(inputs.indicators, year, indicator, codes)
     else:
         base = base_population(inputs, codes)
@@ -166,29 +245,34 @@ def gaps_cmd(store_url: str, year: int, types: tuple[str, ...], norms: Path | No
 
 @analysis.command("coverage")
 @_common
+@_norms_option
 @click.option("--level", type=click.Choice(["municipality", "orp", "region"]), default="orp",
               show_default=True)
-def coverage_cmd(store_url: str, year: int, types: tuple[str, ...], norms: Path | None,
+def coverage_cmd(store_url: str, year: int, types: tuple[str, ...], norms: pd.DataFrame | None,
                  out: Path, level: str) -> None:
     """Units per 1,000 of the target population per territory and type."""
     inputs = _load(store_url, year)
     codes = _types(inputs, types)
     base = base_population(inputs, codes)
-    table = coverage_ratios(attribute_units(inputs, base), base, inputs.municipalities,
-                            level=level, norms=_read_table(norms) if norms else None)
+    units = attribute_units(inputs, base)
+    units = units[units["type_code"].isin(codes)]  # --type: only the types asked for
+    table = coverage_ratios(units, base, inputs.municipalities, level=level, norms=norms)
     write_table(table, out, sheet=f"coverage {year}", year=year)
     click.echo(f"{out}: {len(table)} rows")
 
 
 @analysis.command("field")
 @_common
-def field_cmd(store_url: str, year: int, types: tuple[str, ...], norms: Path | None,
-              out: Path) -> None:
+def field_cmd(store_url: str, year: int, types: tuple[str, ...], out: Path) -> None:
     """Field services: reached municipalities and FTE per 1,000 target population."""
     inputs = _load(store_url, year)
     codes = _types(inputs, types)
     svc = inputs.services[inputs.services["type_code"].isin(codes)]
     svc = svc[svc["forms"].map(_is_field_only)]
+    if svc.empty:
+        raise AnalysisError(f"no field-only services of type(s) {', '.join(codes)} in {year}: "
+                            "nothing to analyse (field services are those with only the field "
+                            "form)")
     table = field_coverage(inputs.reach, svc, base_population(inputs, codes),
                            inputs.municipalities)
     write_table(table, out, sheet=f"field {year}", year=year)
@@ -198,9 +282,8 @@ def field_cmd(store_url: str, year: int, types: tuple[str, ...], norms: Path | N
 @analysis.command("access")
 @_common
 @_access_options
-def access_cmd(store_url: str, year: int, types: tuple[str, ...], norms: Path | None, out: Path,
-               method: str, max_distance: float, sigma: float | None,
-               raster: Path | None) -> None:
+def access_cmd(store_url: str, year: int, types: tuple[str, ...], out: Path, method: str,
+               max_distance: float, sigma: float | None, raster: Path | None) -> None:
     """Accessibility per ORP and type (municipality points to service sites)."""
     inputs = _load(store_url, year)
     codes = _types(inputs, types)
@@ -218,17 +301,18 @@ def access_cmd(store_url: str, year: int, types: tuple[str, ...], norms: Path | 
 
 @analysis.command("scenario")
 @_common
+@_norms_option
 @_access_options
 @click.argument("changes", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def scenario_cmd(store_url: str, year: int, types: tuple[str, ...], norms: Path | None,
+def scenario_cmd(store_url: str, year: int, types: tuple[str, ...], norms: pd.DataFrame | None,
                  out: Path, method: str, max_distance: float, sigma: float | None,
                  raster: Path | None, changes: Path) -> None:
     """Apply CHANGES (CSV/XLSX: action, service_id, type_code, x, y, units...) in memory and
     write every metric before, after and the difference. The store is not changed."""
+    table = read_changes_file(changes, "CHANGES")
     inputs = _load(store_url, year)
     diff = compare_scenario(
-        inputs, _read_table(changes), type_codes=list(types) or None,
-        norms=_read_table(norms) if norms else None,
+        inputs, table, source=changes.name, type_codes=list(types) or None, norms=norms,
         access=_params(method, max_distance, sigma), raster=raster,
     )
     write_table(diff, out, sheet=f"scenario {year}", year=year)
@@ -237,39 +321,29 @@ def scenario_cmd(store_url: str, year: int, types: tuple[str, ...], norms: Path 
 
 @analysis.command("sensitivity")
 @_common
+@_norms_option
 @click.option("--distances", default="5000,10000,20000,30000", show_default=True,
-              help="Catchment radii in metres, comma-separated.")
+              callback=_check_distances, help="Catchment radii in metres, comma-separated.")
 @click.option("--methods", default="2sfca,e2sfca,3sfca", show_default=True,
-              help="FCA methods, comma-separated.")
-@click.option("--decays", default="none,steps", show_default=True,
+              callback=_check_methods, help="FCA methods, comma-separated.")
+@click.option("--decays", default="none,steps", show_default=True, callback=_check_decays,
               help="Decays, comma-separated: none, steps, or a Gaussian sigma in metres.")
 @click.option("--raster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="Population raster (EPSG:5514) for demand cells.")
-def sensitivity_cmd(store_url: str, year: int, types: tuple[str, ...], norms: Path | None,
-                    out: Path, distances: str, methods: str, decays: str,
-                    raster: Path | None) -> None:
+def sensitivity_cmd(store_url: str, year: int, types: tuple[str, ...], norms: pd.DataFrame | None,
+                    out: Path, distances: list[float], methods: list[str],
+                    decays: list[str | float], raster: Path | None) -> None:
     """Accessibility and access-based gaps per ORP over catchment sizes, methods and decays."""
     inputs = _load(store_url, year)
     codes = _types(inputs, types)
-    try:
-        radii = [float(d) for d in distances.split(",") if d.strip()]
-    except ValueError:
-        raise click.BadParameter("numbers in metres, e.g. 5000,10000",
-                                 param_hint="--distances") from None
-    specs: list[str | float] = []
-    for d in (p.strip() for p in decays.split(",") if p.strip()):
-        try:
-            specs.append(float(d))
-        except ValueError:
-            specs.append(d)
-    norm_table = _read_table(norms) if norms else None
+    radii, specs, norm_table = distances, decays, norms
     frames = []
     with click.progressbar(codes, label="sensitivity per service type",
                            file=click.get_text_stream("stderr")) as bar:
         for code in bar:
             try:
                 frames.append(access_sensitivity(
-                    inputs, code, max_costs=radii, methods=methods.split(","), decays=specs,
+                    inputs, code, max_costs=radii, methods=methods, decays=specs,
                     norms=norm_table, raster=raster))
             except AnalysisError as exc:
                 if "no located site" not in str(exc):

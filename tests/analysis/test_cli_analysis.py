@@ -112,3 +112,99 @@ def test_sensitivity_indicator_and_all_types(cli, store_path, tmp_path):
     _run(cli, ["analysis", "gaps", *s, "--all-types", "--out", str(gaps)])
     g = pd.read_csv(gaps, dtype={"type_code": str, "code": str})
     assert len(g) == 2 * 33
+
+
+def _fails(cli, args, *expected):
+    """The command stops with a usage/input error (exit 2), no traceback, naming ``expected``."""
+    from geo_kissos.errors import GeoKissosError
+
+    res = CliRunner().invoke(cli, args)
+    if isinstance(res.exception, GeoKissosError):  # geo_kissos.cli.run prints it, exits with 2
+        text = f"{res.output}error: {res.exception}"
+    else:
+        assert res.exit_code == 2, (res.output, res.exception)
+        text = res.output
+    for part in expected:
+        assert part in text, text
+    return res
+
+
+def test_coverage_of_one_type(cli, store_path, tmp_path):
+    """``--type`` restricts coverage (it used to fail: units of the other types had no base)."""
+    out = tmp_path / "cov.csv"
+    _run(cli, ["analysis", "coverage", "--store", str(store_path), "--year", "2025",
+               "--type", "49", "--level", "region", "--out", str(out)])
+    c = pd.read_csv(out, dtype={"type_code": str})
+    assert c["type_code"].tolist() == ["49"]
+    assert c["units"].iloc[0] == pytest.approx(90)
+
+
+def test_norms_file_as_excel_saves_it(cli, store_path, tmp_path):
+    """';'-separated cp1250 CSV with a decimal comma and '§ 49' is read; bad rows are named."""
+    s = ["analysis", "gaps", "--store", str(store_path), "--year", "2025", "--type", "49"]
+    norms = tmp_path / "normy.csv"
+    norms.write_bytes("type_code;units_per_1000;poznámka\n§ 49;25,0;domovy\n".encode("cp1250"))
+    out = tmp_path / "gaps.csv"
+    _run(cli, [*s, "--norms", str(norms), "--out", str(out)])
+    g = pd.read_csv(out, dtype={"code": str}).set_index("code")
+    assert g.loc["O1", "need_units"] == pytest.approx(37.5)
+    norms.write_text("type_code,units_per_1000\n49,25\n4 9,3\n", encoding="utf-8")
+    _fails(cli, [*s, "--norms", str(norms), "--out", str(tmp_path / "x.csv")],
+           "--norms", "normy.csv, row 3, column 'type_code'", "'4 9' is no § type")
+    norms.write_text("type_code,units_per_1000\n49,many\n", encoding="utf-8")
+    _fails(cli, [*s, "--norms", str(norms), "--out", str(tmp_path / "x.csv")],
+           "row 2, column 'units_per_1000'", "'many' is not a number")
+    norms.write_bytes("type_code,units_per_1000\n49,25\n".encode("utf-16"))
+    _run(cli, [*s, "--norms", str(norms), "--out", str(out)])
+    norms.write_bytes(b"")
+    _fails(cli, [*s, "--norms", str(norms), "--out", str(tmp_path / "x.csv")], "empty file")
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_scenario_file_errors_name_file_and_row(cli, store_path, tmp_path):
+    s = ["analysis", "scenario", "--store", str(store_path), "--year", "2025",
+         "--out", str(tmp_path / "diff.csv")]
+    changes = tmp_path / "zmeny.csv"
+
+    def fails(text, *expected):
+        changes.write_text(text, encoding="utf-8")
+        _fails(cli, [*s, str(changes)], *expected)
+
+    fails("action,service_id,type_code,x,y,units\nadd,N1,49,abc,-1125000,80\n",
+          "zmeny.csv, row 2, column 'x'", "'abc' is not a number")
+    fails("action,service_id,units\nresize,S2,10\nopen,N1,80\n",
+          "zmeny.csv, row 3, column 'action'", "'open' is no action")
+    fails("action,service_id,type_code,x,y,units\nadd,N1,49,16.9,49.6,80\n",
+          "zmeny.csv, row 2", "lies in no municipality")
+    # a municipality or reach outside the region was silently ignored (0 changed)
+    fails("action,service_id,type_code,municipality_code,units\nadd,N1,49,123456,80\n",
+          "zmeny.csv, row 2", "'123456' is no municipality")
+    fails("action,service_id,type_code,units,reach\nadd,N1,40,5,900001;999999\n",
+          "zmeny.csv, row 2", "999999")
+    assert not (tmp_path / "diff.csv").exists()
+    # ';' and a decimal comma, as a Czech Excel saves it
+    changes.write_text("action;service_id;units\nresize;S2;50,0\n", encoding="utf-8")
+    _run(cli, [*s, str(changes)])
+    d = pd.read_csv(tmp_path / "diff.csv", dtype={"type_code": str, "code": str})
+    row = d[(d["table"] == "gaps") & (d["code"] == "O2") & (d["type_code"] == "49")
+            & (d["metric"] == "units")]
+    assert row["delta"].iloc[0] == pytest.approx(20)
+
+
+def test_options_checked_before_anything_is_computed(cli, store_path, tmp_path):
+    s = ["--store", str(store_path), "--year", "2025", "--out", str(tmp_path / "x.csv")]
+    _fails(cli, ["analysis", "gaps", *s, "--type", "99"], "--type", "'99' is no § type")
+    _fails(cli, ["analysis", "access", *s, "--max-distance", "-5"], "--max-distance")
+    _fails(cli, ["analysis", "access", *s, "--sigma", "0"], "--sigma")
+    _fails(cli, ["analysis", "sensitivity", *s, "--methods", "2sfca,foo"], "--methods", "foo")
+    _fails(cli, ["analysis", "sensitivity", *s, "--decays", "gauss"], "--decays", "gauss")
+    _fails(cli, ["analysis", "gaps", *s, "--indicator", "FOO"], "--indicator", "FOO")
+    _fails(cli, ["analysis", "field", *s, "--type", "49"], "no field-only services")
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_year_without_network_is_refused(cli, store_path, tmp_path):
+    """A year the network has no units for used to give a table of zeros with exit code 0."""
+    _fails(cli, ["analysis", "gaps", "--store", str(store_path), "--year", "2031",
+                 "--out", str(tmp_path / "x.csv")], "--year", "no units for 2031")
+    assert not (tmp_path / "x.csv").exists()
