@@ -15,14 +15,11 @@ from ..export import DEFAULT_LAYER, FORMATS, Exporter, parse_formats
 from ..export.data import parse_sites
 from ..layers import load_layers
 from .options import open_cli_store, store_option
+from .tables import read_norms_file
 
 
 def _read_norms(path: Path | None) -> pd.DataFrame | None:
-    if path is None:
-        return None
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return pd.read_excel(path, dtype={"type_code": str})
-    return pd.read_csv(path, dtype={"type_code": str})
+    return None if path is None else read_norms_file(path, "--norms")
 
 
 def _formats(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, ...]:
@@ -80,8 +77,13 @@ def export(orps: tuple[str, ...], all_orps: bool, layer_id: str, year: int | Non
     if orps and all_orps:
         raise click.UsageError("use either --orp or --all, not both")
     started = time.perf_counter()
+    norm_table = _read_norms(norms)  # a bad file stops here, before the store is read
     with open_cli_store(store_url) as store:
-        ex = Exporter(store, layer_id, year, sites=sites, dpi=dpi, norms=_read_norms(norms))
+        ex = Exporter(store, layer_id, year, sites=sites, dpi=dpi, norms=norm_table)
+        if year is not None and ex.year is not None and int(ex.year) != year:
+            raise click.BadParameter(f"layer {layer_id} has no data for {year}; the latest "
+                                     f"earlier year is {ex.year} (use --year {ex.year} or leave "
+                                     "--year out)", param_hint="--year")
         if all_orps:
             results, atlas = ex.export_all(out_dir, formats, atlas=not no_atlas, progress=not quiet)
         else:

@@ -121,3 +121,31 @@ def test_web_index_gives_url_templates(client):
     first = orps[0]
     assert first["map"] == f"/export/{first['code']}/{{layer}}.{{fmt}}"
     assert first["tables"]["tables.xlsx"] == f"/export/{first['code']}/tables.xlsx"
+
+
+def test_cli_year_without_data_is_refused(store_path, tmp_path):
+    """--year 2031 used to export the 2025 data silently, under 2025 file names."""
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["export", "--store", store_path, "--orp", "7110", "--year", "2031",
+                                    "--formats", "csv", "--out", str(out), "-q"])
+    assert res.exit_code == 2, res.output
+    assert "--year" in res.output and "2031" in res.output
+    assert not out.exists()
+
+
+def test_cli_norms_file_from_czech_excel(store_path, tmp_path):
+    """';' + decimal comma + cp1250 is read; a bad type code names the file, row and column."""
+    norms = tmp_path / "normy.csv"
+    norms.write_bytes("type_code;units_per_1000\n49;30,5\n".encode("cp1250"))
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["export", "--store", store_path, "--orp", "7110", "--norms", str(norms),
+                                    "--layer", "gap-49-orp", "--formats", "csv", "--out", str(out), "-q"])
+    assert res.exit_code == 0, res.output
+    gaps = pd.read_csv(next(out.rglob("*_gaps_*.csv")), dtype={"type_code": str}).set_index("type_code")
+    assert gaps.loc["49", "reference_per_1000"] == pytest.approx(30.5)
+    norms.write_text("type_code,units_per_1000\n49,30\nDS,10\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["export", "--store", store_path, "--orp", "7110", "--norms", str(norms),
+                                    "--formats", "csv", "--out", str(tmp_path / "bad"), "-q"])
+    assert res.exit_code == 2, res.output
+    assert "normy.csv, row 3, column 'type_code'" in res.output
+    assert not (tmp_path / "bad").exists()
