@@ -183,7 +183,7 @@ def _params(method: str, max_distance: float, sigma: float | None) -> AccessPara
 
 def _load(store_url: str, year: int):
     """The analysis inputs of ``year``; a year the network has no rows for is a usage error."""
-    with open_cli_store(store_url) as store:
+    with open_cli_store(store_url, loaded=True) as store:
         years = sorted({int(y) for y in store.read("network")["year"].dropna().unique()})
         if years and year not in years:
             raise click.BadParameter(

@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import pandas as pd
 
 from ..config import boundaries_dir
 from ..ingest.boundaries import BoundarySource, load_boundaries, read_orp_relation
-from .options import open_cli_store, store_option
+from .options import open_cli_store, parse_date_option, store_option
 
 
 @click.group("boundaries")
@@ -39,9 +38,9 @@ def load(path: Path, manifest: Path | None, layer: str | None, region: str | Non
     file again changes nothing.
     """
     src = BoundarySource.from_toml(manifest) if manifest else None
+    date = parse_date_option(data_date)
     with open_cli_store(store_url) as store:
-        res = load_boundaries(store, path, src, layer, region,
-                              pd.Timestamp(data_date) if data_date else None, report, not no_repair,
+        res = load_boundaries(store, path, src, layer, region, date, report, not no_repair,
                               read_orp_relation(orp_relation) if orp_relation else None)
         click.echo(res.summary())
         if not res.skipped:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import pandas as pd
 
 from ..bootstrap import load_data_dir
 from ..config import data_dir
@@ -53,11 +54,13 @@ def store_group() -> None:
 @store_option
 def info(store_url: str) -> None:
     """Row counts per table and the data date."""
-    with open_cli_store(store_url) as store:
+    with open_cli_store(store_url, exists=True) as store:
         click.echo(f"store: {store.url}")
         for name in TABLES:
             click.echo(f"  {name:16s} {store.count(name):>8d}")
-        click.echo(f"data date: {store.data_date()}")
+        date = store.data_date()
+        click.echo(f"data date: {date:%Y-%m-%d}" if date is not None and pd.notna(date)
+                   else "data date: unknown (nothing loaded)")
 
 
 def register(main: click.Group) -> None:

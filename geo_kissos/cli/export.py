@@ -78,7 +78,7 @@ def export(orps: tuple[str, ...], all_orps: bool, layer_id: str, year: int | Non
         raise click.UsageError("use either --orp or --all, not both")
     started = time.perf_counter()
     norm_table = _read_norms(norms)  # a bad file stops here, before the store is read
-    with open_cli_store(store_url) as store:
+    with open_cli_store(store_url, loaded=True) as store:
         ex = Exporter(store, layer_id, year, sites=sites, dpi=dpi, norms=norm_table)
         if year is not None and ex.year is not None and int(ex.year) != year:
             raise click.BadParameter(f"layer {layer_id} has no data for {year}; the latest "

@@ -18,7 +18,7 @@ from ..ingest.common import ImportResult
 from ..ingest.network import load_network, load_reach
 from ..ingest.phenomena import load_indicators, load_population
 from ..ingest.services import load_services
-from .options import open_cli_store, store_option
+from .options import open_cli_store, parse_date_option, store_option
 
 
 @click.group("ingest")
@@ -34,12 +34,7 @@ def _common(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _date(text: str | None) -> pd.Timestamp | None:
-    if not text:
-        return None
-    try:
-        return pd.Timestamp(text)
-    except ValueError:
-        raise click.BadParameter(f"'{text}' is not a date (YYYY-MM-DD)", param_hint="--data-date") from None
+    return parse_date_option(text)
 
 
 def _show(res: ImportResult) -> None:
