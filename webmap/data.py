@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+import unicodedata
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -24,6 +25,34 @@ from geo_kissos.store import Store
 from .geometry import CoverageGeometry, DissolvedCoverage
 
 T = TypeVar("T")
+
+#: Czech alphabetical order: ``č ř š ž`` and ``ch`` are letters of their own; other accents
+#: (á, é, ě, í, ň, ó, ť, ú, ů, ý, ď) only break ties.
+_CZECH_LETTERS = ("a", "b", "c", "č", "d", "e", "f", "g", "h", "ch", "i", "j", "k", "l", "m", "n", "o", "p",
+                  "q", "r", "ř", "s", "š", "t", "u", "v", "w", "x", "y", "z", "ž")
+_CZECH_RANK = {letter: i for i, letter in enumerate(_CZECH_LETTERS)}
+
+
+def czech_sort_key(text: str) -> tuple[tuple[tuple[int, int], ...], str]:
+    """Sort key putting names in Czech dictionary order (Šternberk after Prostějov, before Uničov)."""
+    low = text.lower()
+    primary: list[tuple[int, int]] = []
+    i = 0
+    while i < len(low):
+        if low.startswith("ch", i):
+            primary.append((2, _CZECH_RANK["ch"]))
+            i += 2
+            continue
+        c = low[i]
+        base = c if c in _CZECH_RANK else unicodedata.normalize("NFD", c)[0]
+        if base in _CZECH_RANK:
+            primary.append((2, _CZECH_RANK[base]))
+        elif base.isdigit():
+            primary.append((1, ord(base)))
+        else:  # spaces, hyphens, punctuation sort first
+            primary.append((0, ord(base)))
+        i += 1
+    return tuple(primary), text
 
 
 class TTLCache:
@@ -121,10 +150,11 @@ class MapData:
 
     # ---------------------------------------------------------------- territory
     def orps(self) -> dict[str, str]:
-        """ORP code -> name, sorted by name."""
+        """ORP code -> name, in Czech alphabetical order of the names."""
         def build() -> dict[str, str]:
-            orp = self.store.read("orp").sort_values("name")
-            return dict(zip(orp["orp_code"].astype(str), orp["name"].astype(str), strict=True))
+            orp = self.store.read("orp")
+            pairs = zip(orp["orp_code"].astype(str), orp["name"].astype(str), strict=True)
+            return dict(sorted(pairs, key=lambda cn: czech_sort_key(cn[1])))
         return self.cache.get(("orps",), build)
 
     def bounds(self) -> list[list[float]] | None:
@@ -155,7 +185,7 @@ class MapData:
                         else str(row.name),
                         "bbox": [round(float(v), 5) for v in np.asarray(b[i])],
                     })
-            out.sort(key=lambda p: (p["level"] != "orp", p["name"]))
+            out.sort(key=lambda p: (p["level"] != "orp", czech_sort_key(p["name"]), p["orp_name"], p["code"]))
             return out
         return self.cache.get(("places",), build)
 

@@ -22,6 +22,11 @@
 
   function $(id) { return document.getElementById(id); }
 
+  // lower case without diacritics: "Šternberk" and "sternberk" compare equal
+  function fold(s) {
+    return String(s || '').normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/\s+/g, ' ').trim();
+  }
+
   function status(text, busy) {
     var el = $('gk-status');
     el.textContent = text || '';
@@ -51,6 +56,7 @@
     return fields.map(function (f) {
       var v = props[f.field];
       if (v === null || v === undefined || v === '') return '';
+      if (f.field === 'target_groups') v = String(v).split(';').map(function (t) { return t.trim(); }).filter(Boolean).join('; ');
       var text = f.decimals === null || f.decimals === undefined ? esc(v) : esc(fmt(Number(v), f.decimals));
       return '<tr><th>' + esc(f.label_cs) + '</th><td>' + text + '</td></tr>';
     }).join('');
@@ -163,7 +169,12 @@
       }
       legend._div.innerHTML = html;
       legend._div.style.display = html ? '' : 'none';
+      fitLegend();
     }
+    function fitLegend() {  // never taller than the map (phones, small windows): scroll inside instead
+      legend._div.style.maxHeight = Math.max(60, map.getSize().y - 80) + 'px';  // below the layer switcher
+    }
+    map.on('resize', fitLegend);
     GK.drawLegend = drawLegend;
     map.on('overlayadd overlayremove', drawLegend);
 
@@ -292,8 +303,13 @@
         .map(function (f) { return [f.code, f.name_cs]; }));
       fillSelect('gk-f-target', Object.keys(targets).sort(function (a, b) { return a.localeCompare(b, 'cs'); })
         .map(function (t) { return [t, t]; }));
-      fillSelect('gk-f-provider', Object.keys(providers).sort(function (a, b) { return providers[a].localeCompare(providers[b], 'cs'); })
-        .map(function (k) { return [k, providers[k]]; }));
+      var sameName = {};
+      Object.keys(providers).forEach(function (k) { sameName[providers[k]] = (sameName[providers[k]] || 0) + 1; });
+      fillSelect('gk-f-provider', Object.keys(providers).sort(function (a, b) {
+        return providers[a].localeCompare(providers[b], 'cs') || a.localeCompare(b);
+      }).map(function (k) {  // providers sharing a name are told apart by their IČO
+        return [k, sameName[providers[k]] > 1 ? providers[k] + ' (IČO ' + k + ')' : providers[k]];
+      }));
       fillSelect('gk-f-network', Object.keys(years).sort().reverse().map(function (y) { return [y, y]; }));
     }
 
@@ -365,22 +381,35 @@
     function loadPlaces() {
       return getJSON(cfg.api + '/places').then(function (body) {
         places = body.places;
+        // names repeat (even within one ORP): such entries get their code, so each can be picked
+        var seen = {};
+        places.forEach(function (p) { p.label = placeLabel(p); seen[p.label] = (seen[p.label] || 0) + 1; });
+        places.forEach(function (p) {
+          if (seen[p.label] > 1) p.label = p.label.replace(/\)$/, ', kód ' + p.code + ')');
+          p.folded = fold(p.name); p.foldedLabel = fold(p.label);
+        });
         var dl = $('gk-places');
         dl.innerHTML = '';
         places.forEach(function (p) {
           var o = document.createElement('option');
-          o.value = placeLabel(p);
+          o.value = p.label;
           dl.appendChild(o);
         });
       }).catch(function (err) { status('Seznam obcí se nepodařilo načíst: ' + err.message); });
     }
-    function zoomToBBox(b) { map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { padding: [20, 20], maxZoom: 13 }); }
+    function zoomToBBox(b) {
+      map.fitBounds([[b[1], b[0]], [b[3], b[2]]], L.extend({ maxZoom: 13 }, FIT));  // clear of the legend
+    }
     function findPlace(text) {
-      var t = text.trim().toLowerCase();
+      var raw = text.trim().toLowerCase().replace(/\s+/g, ' '), t = fold(text);
       if (!t) return null;
-      return places.find(function (p) { return placeLabel(p).toLowerCase() === t; }) ||
-        places.find(function (p) { return p.name.toLowerCase() === t; }) ||
-        places.find(function (p) { return p.name.toLowerCase().indexOf(t) === 0; }) || null;
+      function first(test) { return places.find(test) || null; }
+      return first(function (p) { return p.label.toLowerCase() === raw; }) ||
+        first(function (p) { return p.name.toLowerCase() === raw; }) ||
+        first(function (p) { return p.foldedLabel === t; }) ||
+        first(function (p) { return p.folded === t; }) ||
+        first(function (p) { return p.folded.indexOf(t) === 0; }) ||
+        first(function (p) { return p.folded.indexOf(t) > 0; });
     }
     GK.search = function (text) {
       if (!text.trim()) { status(''); return null; }
@@ -396,8 +425,7 @@
     // ---------------------------------------------------------------- panel events
     $('gk-layer').addEventListener('change', function (e) {
       state.layerId = e.target.value || null;
-      $('gk-year').value = '';
-      loadThematic(true);
+      loadThematic(true);  // the chosen year stays when the new layer has it (fillYears)
     });
     $('gk-year').addEventListener('change', function () { loadThematic(true); });
     $('gk-orp').addEventListener('change', function (e) {
@@ -421,6 +449,10 @@
     map.on('overlayadd overlayremove', function () { $('gk-sites-on').checked = map.hasLayer(cluster); });
 
     // ---------------------------------------------------------------- downloads (exporter)
+    function layerTitle(id) {  // the layer the files show (the default one when none is on the map)
+      var lay = cfg.layers.find(function (l) { return l.id === id; });
+      return lay ? lay.title_cs : id;
+    }
     function updateExports() {
       if (!cfg.export || !$('gk-export')) return;
       var orp = $('gk-orp').value, layer = state.layerId || cfg.defaultLayer, year = $('gk-year').value;
@@ -435,10 +467,16 @@
       });
       $('gk-x-atlas').href = cfg.export + '/atlas/' + encodeURIComponent(layer) + '.pdf' + q;
       $('gk-export-hint').textContent = orp
-        ? 'ORP ' + $('gk-orp').selectedOptions[0].textContent + ', vrstva „' + $('gk-layer').selectedOptions[0].textContent + '“.'
+        ? 'ORP ' + $('gk-orp').selectedOptions[0].textContent + ', vrstva „' + layerTitle(layer) + '“.'
         : 'Vyberte ORP nahoře: mapa aktivní vrstvy a tabulky pro tisk.';
     }
     GK.updateExports = updateExports;
+    if ($('gk-x-atlas')) {
+      $('gk-x-atlas').addEventListener('click', function () {
+        status('Atlas všech ORP se připravuje, stažení může trvat i půl minuty…');
+        setTimeout(function () { status(''); }, 30000);
+      });
+    }
     ['gk-orp', 'gk-layer', 'gk-year'].forEach(function (id) { $(id).addEventListener('change', updateExports); });
 
     // ---------------------------------------------------------------- permalink (#layer=…&type=…&z=…)
@@ -448,7 +486,8 @@
       var h = {};
       location.hash.replace(/^#/, '').split('&').forEach(function (kv) {
         var i = kv.indexOf('=');
-        if (i > 0) h[decodeURIComponent(kv.slice(0, i))] = decodeURIComponent(kv.slice(i + 1));
+        if (i <= 0) return;
+        try { h[decodeURIComponent(kv.slice(0, i))] = decodeURIComponent(kv.slice(i + 1)); } catch (e) { /* a mangled link */ }
       });
       return h;
     }
@@ -469,7 +508,10 @@
     }
     if (initial.orp) $('gk-orp').value = initial.orp;
     if (initial.year) { $('gk-year').innerHTML = '<option value="' + esc(initial.year) + '">' + esc(initial.year) + '</option>'; }
-    if (initial.z && initial.lat && initial.lng) map.setView([Number(initial.lat), Number(initial.lng)], Number(initial.z));
+    var view = [Number(initial.lat), Number(initial.lng), Number(initial.z)];
+    if (initial.z && initial.lat && initial.lng && view.every(isFinite) && Math.abs(view[0]) <= 90 && Math.abs(view[1]) <= 180) {
+      map.setView([view[0], view[1]], view[2]);
+    }
     map.on('moveend', writeHash);
     document.querySelectorAll('.gk-panel select').forEach(function (el) { el.addEventListener('change', writeHash); });
     $('gk-f-reset').addEventListener('click', writeHash);
