@@ -33,6 +33,7 @@ from ..analysis import (
 from ..analysis.fca import METHODS, gaussian_decay
 from ..analysis.inputs import _is_field_only
 from ..catalogue import SERVICE_TYPE_BY_CODE
+from ..export.tables import with_type_names, write_xlsx
 from .options import open_cli_store, store_option
 from .tables import read_changes_file, read_norms_file, type_code
 
@@ -43,15 +44,16 @@ def write_table(df: pd.DataFrame, out: Path, sheet: str = "table",
     if year is not None and "year" not in df.columns:
         df = df.copy()
         df.insert(0, "year", year)
+    if "type_code" in df.columns and "type_name" not in df.columns:
+        df = with_type_names(df)  # the § type's Czech name and unit (beds / fte) for readers
     suffix = out.suffix.lower()
+    if suffix not in (".csv", ".xlsx", ".xlsm"):
+        raise click.BadParameter(f"{out}: use a .csv or .xlsx file name", param_hint="--out")
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
         df.to_csv(out, index=False, encoding="utf-8-sig")
-    elif suffix in (".xlsx", ".xlsm"):
-        with pd.ExcelWriter(out, engine="openpyxl") as xl:
-            df.to_excel(xl, sheet_name=sheet[:31], index=False)
-    else:
-        raise click.BadParameter(f"{out}: use a .csv or .xlsx file name", param_hint="--out")
+    else:  # bold header, frozen first row, filter, fitted column widths
+        write_xlsx({sheet[:31]: df}, out, about=[("rok", str(year))] if year is not None else ())
 
 
 def _check_out(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:

@@ -5,8 +5,9 @@ The numbers come from :mod:`geo_kissos.analysis` unchanged: the *gap* table is
 regional average) restricted to the ORP; the *coverage* table is
 :func:`~geo_kissos.analysis.coverage_ratios` at municipality level restricted to the ORP's
 municipalities. Both are computed once for the whole region (:class:`RegionTables`), so every ORP
-is compared with the same regional averages. Two columns are added for readers: ``type_name``
-(the Czech name of the § type) and, in the coverage table, ``orp_code``.
+is compared with the same regional averages. Columns added for readers: ``type_name`` (the Czech
+name of the § type), ``unit`` (``beds`` or ``fte``: what ``units`` counts, as in the network
+table) and, in the coverage table, ``orp_code``.
 
 Files are deterministic: rows in legal § order then code, UTF-8 CSV, XLSX with fixed document
 dates and fixed ZIP timestamps.
@@ -71,10 +72,14 @@ class RegionTables:
 
 
 def _with_type_names(df: pd.DataFrame) -> pd.DataFrame:
+    """Add ``type_name`` (Czech name of the § type) and ``unit`` (``beds`` or ``fte``, the
+    planning unit of the type, as in the network table) after ``type_code``."""
     out = df.copy()
     pos = out.columns.get_loc("type_code") + 1
     out.insert(pos, "type_name", out["type_code"].map(
         lambda c: SERVICE_TYPE_BY_CODE[c].name_cs if c in SERVICE_TYPE_BY_CODE else ""))
+    out.insert(pos + 1, "unit", out["type_code"].map(
+        lambda c: SERVICE_TYPE_BY_CODE[c].unit if c in SERVICE_TYPE_BY_CODE else ""))
     return out
 
 
@@ -108,6 +113,9 @@ def region_tables(inputs: AnalysisInputs, norms: pd.DataFrame | None = None,
                        index=inputs.municipalities["municipality_code"].astype(str).to_numpy())
     cov.insert(cov.columns.get_loc("code") + 1, "orp_code", cov["code"].astype(str).map(orp_of))
     return RegionTables(inputs.year, _with_type_names(gaps), _with_type_names(cov))
+
+
+with_type_names = _with_type_names
 
 
 # --------------------------------------------------------------------------- writing
@@ -223,6 +231,7 @@ __all__ = [
     "RegionTables",
     "read_xlsx_sheet",
     "region_tables",
+    "with_type_names",
     "write_csv",
     "write_xlsx",
 ]

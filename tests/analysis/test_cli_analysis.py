@@ -208,3 +208,16 @@ def test_year_without_network_is_refused(cli, store_path, tmp_path):
     _fails(cli, ["analysis", "gaps", "--store", str(store_path), "--year", "2031",
                  "--out", str(tmp_path / "x.csv")], "--year", "no units for 2031")
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_tables_say_what_units_count(cli, store_path, tmp_path):
+    """Beds (§ 49) and FTE (§ 40) sit in one table: every row names its unit and type."""
+    out = tmp_path / "gaps.xlsx"
+    _run(cli, ["analysis", "gaps", "--store", str(store_path), "--year", "2025", "--out", str(out)])
+    from openpyxl import load_workbook
+
+    ws = load_workbook(out).worksheets[0]
+    assert ws.freeze_panes == "A2"  # the header stays visible when scrolling
+    g = pd.read_excel(out, dtype={"type_code": str})
+    assert dict(zip(g["type_code"], g["unit"], strict=True)) == {"49": "beds", "40": "fte"}
+    assert set(g.loc[g["type_code"] == "49", "type_name"]) == {"domovy pro seniory"}

@@ -117,6 +117,18 @@ def test_xlsx_has_the_same_rows_as_the_csv(orp_export):
     assert res.orp_code in " ".join(map(str, about.iloc[:, 1]))
 
 
+def test_tables_name_the_unit_of_each_type(orp_export):
+    """``units`` mixes beds (residential types) and FTE (the rest): each row says which."""
+    ex, res = orp_export
+    for csv in ("gaps.csv", "coverage.csv"):
+        t = read_csv(res.files[csv])
+        cols = list(t.columns)
+        assert cols[cols.index("type_code") + 1: cols.index("type_code") + 3] == ["type_name", "unit"]
+        units = dict(zip(t["type_code"], t["unit"], strict=False))
+        assert units.get("49", "beds") == "beds" and units.get("40", "fte") == "fte"
+        assert set(t["unit"]) <= {"beds", "fte"}
+
+
 def test_classes_are_shared_across_orps(orp_export, loaded_store):
     ex, res = orp_export
     layer = get_layer(LAYER)
