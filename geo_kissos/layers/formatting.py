@@ -14,6 +14,38 @@ UNIT_NAMES: dict[str, str] = {**UNITS, "beds": "lůžek", "clients": "klientů",
                               "interventions": "intervencí", "calls": "hovorů", "fte": "úvazků"}
 
 
+#: Czech forms of a unit after a number: (1, 2–4, 0 and 5+, a decimal number).
+UNIT_FORMS: dict[str, tuple[str, str, str, str]] = {
+    "beds": ("lůžko", "lůžka", "lůžek", "lůžka"),
+    "clients": ("klient", "klienti", "klientů", "klienta"),
+    "contacts": ("kontakt", "kontakty", "kontaktů", "kontaktu"),
+    "interventions": ("intervence", "intervence", "intervencí", "intervence"),
+    "calls": ("hovor", "hovory", "hovorů", "hovoru"),
+    "fte": ("úvazek", "úvazky", "úvazků", "úvazku"),
+    "hours": ("hodina", "hodiny", "hodin", "hodiny"),
+}
+
+
+def format_count(value: float, unit: str) -> str:
+    """A capacity with its unit in the right Czech form: ``1 lůžko``, ``3 lůžka``, ``60 lůžek``,
+    ``2,5 úvazku`` (whole numbers without decimals, others with one)."""
+    v = float(value)
+    whole = v.is_integer()
+    text = format_number(v, 0 if whole else 1)
+    forms = UNIT_FORMS.get(str(unit))
+    if forms is None:
+        return f"{text} {UNIT_NAMES.get(str(unit), str(unit))}"
+    if not whole:
+        word = forms[3]
+    elif abs(v) == 1:
+        word = forms[0]
+    elif 2 <= abs(v) <= 4:
+        word = forms[1]
+    else:
+        word = forms[2]
+    return f"{text} {word}"
+
+
 def format_number(value: float | None, decimals: int = 1) -> str:
     """Czech number format: decimal comma, no-break space between thousands."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):

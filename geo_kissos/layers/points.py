@@ -13,7 +13,7 @@ from ..catalogue import FORMS, SERVICE_TYPE_BY_CODE
 from ..crs import STORE_EPSG
 from .choropleth import years_of
 from .definitions import Layer
-from .formatting import UNIT_NAMES, format_number
+from .formatting import format_count
 
 POINT_COLUMNS: tuple[str, ...] = (
     "code", "name", "site_id", "service_id", "service_name", "type_code", "type_name_cs",
@@ -47,8 +47,7 @@ def _capacity_texts(cap: pd.DataFrame) -> pd.Series:
     """Capacity per form of each service as text, e.g. ``"pobytová: 60 lůžek"`` (by service id)."""
     order = {f: i for i, f in enumerate(FORMS)}
     rows = cap.assign(_o=cap["form"].astype(str).map(lambda f: order.get(f, 9))).sort_values(["service_id", "_o"])
-    text = [f"{FORMS.get(str(f), str(f))}: {format_number(v, 0 if float(v).is_integer() else 1)} "
-            f"{UNIT_NAMES.get(str(u), str(u))}"
+    text = [f"{FORMS.get(str(f), str(f))}: {format_count(v, u)}"
             for f, v, u in zip(rows["form"], rows["value"], rows["unit"], strict=True)]
     return pd.Series(text, index=rows["service_id"].to_numpy()).groupby(level=0).agg("; ".join)
 
@@ -100,8 +99,8 @@ def points_frame(store: Any, layer: Layer, year: int | None, orp: str | None) ->
     if len(net) and used is not None:
         ny = net[net["year"] == used].sort_values("update_date").groupby("service_id").tail(1)
         nunits = pd.Series(ny["units"].astype(float).to_numpy(), index=ny["service_id"].to_numpy())
-        ntext = pd.Series([f"{format_number(u, 0 if float(u).is_integer() else 1)} {UNIT_NAMES.get(str(n), str(n))}"
-                           for u, n in zip(ny["units"], ny["unit"], strict=True)], index=ny["service_id"].to_numpy())
+        ntext = pd.Series([format_count(u, n) for u, n in zip(ny["units"], ny["unit"], strict=True)],
+                          index=ny["service_id"].to_numpy())
     else:
         nunits, ntext = pd.Series(dtype=float), pd.Series(dtype=str)
     mun = store.read("municipality")

@@ -114,6 +114,12 @@ def test_daily_use_in_chromium(browser, live_url: str, loaded_store: Store) -> N
     if text is not None:
         assert "; " in text and all(part.startswith(" ") for part in text.split(";")[1:])
 
+    # a site placed at its municipality's centre says its position is approximate
+    approx = page.evaluate("""() => GK.state.markers.map(m => {
+        const d = document.createElement('div'); d.innerHTML = m.getPopup()._content(m);
+        return [m.feature.properties.location_quality, d.textContent.includes('Poloha je přibližná')]; })""")
+    assert all(flag == (quality == "municipality_centroid") for quality, flag in approx)
+
     # without a thematic layer the downloads show the default layer, and the hint names that one
     if page.locator("#gk-export").count():
         page.select_option("#gk-layer", "")
@@ -147,3 +153,11 @@ def test_daily_use_in_chromium(browser, live_url: str, loaded_store: Store) -> N
     assert legend["y"] >= map_box["y"] and legend["height"] < map_box["height"]
 
     assert errors == [], f"page errors: {errors}"
+
+
+def test_capacity_in_czech_plural_forms() -> None:
+    from geo_kissos.layers.formatting import format_count
+
+    assert [format_count(v, "beds") for v in (1, 3, 60, 0)] == ["1 lůžko", "3 lůžka", "60 lůžek", "0 lůžek"]
+    assert format_count(2.5, "fte") == "2,5 úvazku" and format_count(1, "fte") == "1 úvazek"
+    assert format_count(4, "clients") == "4 klienti" and format_count(1200, "clients") == "1\u00a0200 klientů"

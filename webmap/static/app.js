@@ -273,7 +273,10 @@
         '</span><h4>' + esc(p.service_name || p.name) + '</h4><p class="gk-sub">' +
         [p.name !== p.service_name ? esc(p.name) : '', p.municipality_name ? 'obec ' + esc(p.municipality_name) : '',
           p.orp_name ? 'ORP ' + esc(p.orp_name) : ''].filter(Boolean).join(' · ') + '</p><table>' +
-        popupRows(p, fields.filter(function (f) { return f.field !== 'service_name'; })) + '</table></div>';
+        popupRows(p, fields.filter(function (f) { return f.field !== 'service_name'; })) + '</table>' +
+        (p.location_quality === 'municipality_centroid'
+          ? '<p class="gk-sub gk-approx">Poloha je přibližná: adresa nebyla nalezena, bod leží uprostřed obce.</p>' : '') +
+        '</div>';
     }
 
     function fillSelect(id, options) {
