@@ -81,8 +81,8 @@ _STYLE = """
  font:12px/1.35 'DejaVu Sans',Arial,sans-serif;color:#222;border:1px solid #999;border-radius:3px}
 .gk-title{top:10px;left:54px;right:10px;max-width:720px}
 .gk-title h1{font-size:16px;margin:0 0 2px 0}.gk-title div{color:#555}
-.gk-legend{bottom:28px;right:10px;max-width:380px}
-.gk-foot{bottom:4px;left:90px;font-size:10px;padding:2px 6px;color:#555}
+.gk-legend{bottom:48px;right:10px;max-width:380px}
+.gk-foot{bottom:4px;left:110px;right:60px;font-size:10px;padding:2px 6px;color:#555}
 .gk-unit{color:#666;margin-bottom:4px}.gk-row{margin:2px 0;padding-left:30px;text-indent:-30px}
 .gk-sw{display:inline-block;width:18px;height:12px;margin-right:6px;border:1px solid #999;vertical-align:middle}
 .gk-dot{display:inline-block;width:10px;height:10px;margin:0 10px 0 4px;border-radius:50%;
@@ -185,6 +185,8 @@ def orp_html(data: MapData, orp_code: str) -> str:
         f"{_legend_html(data, name)}"
         f'<div class="gk-box gk-foot" id="gk-foot">{html.escape(foot)}</div>'))
     page = root.render()
+    # metric scale only (Leaflet adds miles by default), clear of the source line
+    page = page.replace("L.control.scale().addTo(", "L.control.scale({imperial: false}).addTo(", 1)
     page = _number_ids(page)
     js, css = leaflet_assets()
     return page.replace(_ASSET_CSS, css).replace(_ASSET_JS, js)

@@ -175,6 +175,15 @@ def test_html_works_offline_in_chromium(orp_export, browser):
     assert ex.data.orp_name(res.orp_code) in page.locator("#gk-title").inner_text()
     assert failed == [] and errors == []
     assert requests == [url]  # nothing but the file itself: Leaflet is inlined
+    # a metric scale only (no miles), and the source line covers neither the scale nor the legend
+    scale = page.locator(".leaflet-control-scale-line")
+    assert scale.count() == 1 and "mi" not in scale.inner_text().split()
+    foot = page.locator("#gk-foot").bounding_box()
+    for other in (page.locator(".leaflet-control-scale").bounding_box(),
+                  page.locator("#gk-legend").bounding_box()):
+        apart = (foot["x"] >= other["x"] + other["width"] or other["x"] >= foot["x"] + foot["width"]
+                 or foot["y"] >= other["y"] + other["height"] or other["y"] >= foot["y"] + foot["height"])
+        assert apart, (foot, other)
     page.close()
 
 
