@@ -67,6 +67,11 @@ def test_daily_use_in_chromium(browser, live_url: str, loaded_store: Store) -> N
     page.goto(live_url + "/")
     page.wait_for_function("window.GK && GK.ready === true", timeout=READY_MS)
 
+    # ORP names and values of ORP layers are not hidden under the site clusters
+    z = page.evaluate("""() => ['gk-labels', 'gk-orp', 'gk-sites', 'gk-choropleth'].map(n =>
+        Number(getComputedStyle(GK.map.getPane(n)).zIndex))""")
+    assert z[0] > z[2] > z[1] > z[3], z
+
     # search: typed without diacritics, and every entry of the list can be picked (repeated names)
     orp = loaded_store.read("orp")
     accented = [n for n in orp["name"].astype(str) if _fold(n) != n.lower()]

@@ -76,10 +76,13 @@
     if (map.options.maxZoom === undefined) map.setMaxZoom(18);  // markercluster needs it; folium sets it on tiles only
     if (map.options.minZoom === undefined) map.setMinZoom(6);
     map.createPane('gk-choropleth').style.zIndex = 390;
-    map.createPane('gk-orp').style.zIndex = 410;
-    map.createPane('gk-orp').style.pointerEvents = 'none';
-    map.createPane('gk-labels').style.zIndex = 600;
-    map.createPane('gk-labels').style.pointerEvents = 'none';
+    // each pane created once (a second createPane would replace it by a new pane at the default z-index)
+    var orpPane = map.createPane('gk-orp');
+    orpPane.style.zIndex = 410;
+    orpPane.style.pointerEvents = 'none';
+    var labelPane = map.createPane('gk-labels');
+    labelPane.style.zIndex = 640;  // ORP names and values stay readable above the site clusters
+    labelPane.style.pointerEvents = 'none';
     map.createPane('gk-sites').style.zIndex = 620;
     var sitesRenderer = L.svg({ pane: 'gk-sites' });
     L.control.zoom({ position: 'topleft', zoomInTitle: 'Přiblížit', zoomOutTitle: 'Oddálit' }).addTo(map);
