@@ -47,3 +47,22 @@ def test_data_dates_are_czech_day_first_and_checked(tmp_path):
                                     "--store", str(tmp_path / "s.gpkg")])
     assert res.exit_code == 2, (res.output, res.exception)  # was a DateParseError traceback
     assert "--data-date" in res.output and "'yesterday' is not a date" in res.output
+
+
+def test_setup_never_writes_the_demo_over_a_users_files(tmp_path):
+    """A data folder without boundaries/ used to get the synthetic demo written over its files
+    (rpss.json, network.csv...) and loaded into the store."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "rpss.json").write_text('{"polozky": []}', encoding="utf-8")
+    store = tmp_path / "s.gpkg"
+    res = CliRunner().invoke(main, ["setup", "--data-dir", str(folder), "--store", str(store)])
+    assert res.exit_code == 2, res.output
+    assert "no boundaries/ folder" in res.output and "rpss.json" in res.output
+    assert (folder / "rpss.json").read_text(encoding="utf-8") == '{"polozky": []}'
+    assert sorted(p.name for p in folder.iterdir()) == ["rpss.json"] and not store.exists()
+    res = CliRunner().invoke(main, ["demo", "build", str(folder)])
+    assert res.exit_code == 2 and "not empty" in res.output
+    res = CliRunner().invoke(main, ["demo", "build", str(tmp_path / "d"), "--municipalities", "0"])
+    assert res.exit_code == 2 and "--municipalities" in res.output
+    assert not (tmp_path / "d").exists()
