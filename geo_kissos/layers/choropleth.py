@@ -208,6 +208,15 @@ def _classify(values: np.ndarray, layer: Layer) -> tuple[np.ndarray, list[float]
     if k <= 1:
         klass[ok] = 0
         return klass, [float(uniq.max())]
+    if layer.k >= 3 and uniq[0] == 0 and uniq.size >= 3:
+        # zero (no beds, no one reached, no deficit) is a class of its own: lumped with the
+        # lowest values ("0,0 – 55,1") it would colour "none" like "some"
+        pos = y > 0
+        sub_klass, sub_bins = _classify(y[pos], _with_k(layer, layer.k - 1))
+        yb = np.zeros(y.size, dtype=int)
+        yb[pos] = sub_klass + 1
+        klass[ok] = yb
+        return klass, [0.0, *sub_bins]
     scheme = "FisherJenks" if layer.scheme == "NaturalBreaks" else layer.scheme
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -221,6 +230,12 @@ def _classify(values: np.ndarray, layer: Layer) -> tuple[np.ndarray, list[float]
         bins = distinct
     klass[ok] = yb
     return klass, bins
+
+
+def _with_k(layer: Layer, k: int) -> Layer:
+    from dataclasses import replace
+
+    return replace(layer, k=k)
 
 
 def _class_colours(layer: Layer, n: int) -> list[str]:

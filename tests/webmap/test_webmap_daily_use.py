@@ -166,3 +166,23 @@ def test_capacity_in_czech_plural_forms() -> None:
     assert [format_count(v, "beds") for v in (1, 3, 60, 0)] == ["1 lůžko", "3 lůžka", "60 lůžek", "0 lůžek"]
     assert format_count(2.5, "fte") == "2,5 úvazku" and format_count(1, "fte") == "1 úvazek"
     assert format_count(4, "clients") == "4 klienti" and format_count(1200, "clients") == "1\u00a0200 klientů"
+
+
+def test_zero_is_a_class_of_its_own(loaded_store: Store) -> None:
+    import numpy as np
+
+    from geo_kissos.layers import Layer, layer_frame, layer_legend, load_layers
+    from geo_kissos.layers.choropleth import _classify
+
+    layer = Layer(id="t", title_cs="t", title_en="t", kind="choropleth", source="coverage:49", k=5)
+    values = np.array([0, 0, 0, 0, 0, 0, 3.0, 8.0, 40.0, 55.0, 300.0, 900.0, np.nan])
+    klass, bins = _classify(values, layer)
+    assert bins[0] == 0 and len(bins) == 5
+    assert (klass[values == 0] == 0).all() and (klass[values > 0] > 0).all() and klass[-1] == -1
+    # on the map: municipalities without a home for the elderly are not coloured like those with one
+    lay = load_layers()["coverage-49-municipality"]
+    frame = layer_frame(loaded_store, lay)
+    zero = frame["value"] == 0
+    if zero.any() and (frame["value"] > 0).any():
+        assert set(frame.loc[zero, "klass"]) == {0} and (frame.loc[frame["value"] > 0, "klass"] > 0).all()
+        assert layer_legend(lay, frame)[0][0] == "0,0"
