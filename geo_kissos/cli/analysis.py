@@ -49,11 +49,15 @@ def write_table(df: pd.DataFrame, out: Path, sheet: str = "table",
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".xlsx", ".xlsm"):
         raise click.BadParameter(f"{out}: use a .csv or .xlsx file name", param_hint="--out")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".csv":
-        df.to_csv(out, index=False, encoding="utf-8-sig")
-    else:  # bold header, frozen first row, filter, fitted column widths
-        write_xlsx({sheet[:31]: df}, out, about=[("rok", str(year))] if year is not None else ())
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if suffix == ".csv":
+            df.to_csv(out, index=False, encoding="utf-8-sig")
+        else:  # bold header, frozen first row, filter, fitted column widths
+            write_xlsx({sheet[:31]: df}, out, about=[("rok", str(year))] if year is not None else ())
+    except OSError as exc:  # a read-only folder, a file in the way, the file open in Excel
+        raise click.BadParameter(f"cannot write {out}: {exc.strerror or exc}",
+                                 param_hint="--out") from None
 
 
 def _check_out(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:

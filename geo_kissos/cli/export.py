@@ -43,7 +43,7 @@ def _sites(ctx: click.Context, param: click.Parameter, value: str) -> str | tupl
 @click.option("--layer", "layer_id", default=DEFAULT_LAYER, show_default=True,
               help="Layer id (see --list-layers).")
 @click.option("--year", type=int, default=None, help="Year (default: the latest with data).")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("exports"),
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("exports"),
               show_default=True, help="Output folder (one sub-folder per ORP).")
 @click.option("--formats", default=",".join(FORMATS), show_default=True, callback=_formats,
               help="Comma-separated subset of png,pdf,html,csv,xlsx.")
@@ -84,12 +84,18 @@ def export(orps: tuple[str, ...], all_orps: bool, layer_id: str, year: int | Non
             raise click.BadParameter(f"layer {layer_id} has no data for {year}; the latest "
                                      f"earlier year is {ex.year} (use --year {ex.year} or leave "
                                      "--year out)", param_hint="--year")
-        if all_orps:
-            results, atlas = ex.export_all(out_dir, formats, atlas=not no_atlas, progress=not quiet)
-        else:
-            codes = [ex.resolve_orp(o) for o in orps]  # fail before writing anything
-            results = [ex.export_orp(c, out_dir, formats) for c in codes]
-            atlas = None
+        try:
+            if all_orps:
+                results, atlas = ex.export_all(out_dir, formats, atlas=not no_atlas,
+                                               progress=not quiet)
+            else:
+                # fail before writing anything; an ORP named twice is exported once
+                codes = list(dict.fromkeys(ex.resolve_orp(o) for o in orps))
+                results = [ex.export_orp(c, out_dir, formats) for c in codes]
+                atlas = None
+        except OSError as exc:  # a read-only folder, a file in the way, a full disk
+            raise click.BadParameter(f"cannot write into {out_dir}: {exc.strerror or exc} "
+                                     f"({exc.filename or out_dir})", param_hint="--out") from None
     for r in results:
         click.echo(f"ORP {r.orp_name} ({r.orp_code}): {len(r.files)} file(s) in {r.directory}")
         if len(results) == 1:

@@ -221,3 +221,10 @@ def test_tables_say_what_units_count(cli, store_path, tmp_path):
     g = pd.read_excel(out, dtype={"type_code": str})
     assert dict(zip(g["type_code"], g["unit"], strict=True)) == {"49": "beds", "40": "fte"}
     assert set(g.loc[g["type_code"] == "49", "type_name"]) == {"domovy pro seniory"}
+
+
+def test_unwritable_output_is_a_usage_error(cli, store_path, tmp_path):
+    blocker = tmp_path / "out"
+    blocker.write_text("a file, not a folder", encoding="utf-8")
+    _fails(cli, ["analysis", "gaps", "--store", str(store_path), "--year", "2025",
+                 "--out", str(blocker / "gaps.csv")], "--out", "cannot write")

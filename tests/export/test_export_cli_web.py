@@ -149,3 +149,21 @@ def test_cli_norms_file_from_czech_excel(store_path, tmp_path):
     assert res.exit_code == 2, res.output
     assert "normy.csv, row 3, column 'type_code'" in res.output
     assert not (tmp_path / "bad").exists()
+
+
+def test_cli_output_folder_problems_are_usage_errors(store_path, tmp_path):
+    """A file where the folder should be used to end in a NotADirectoryError traceback."""
+    blocker = tmp_path / "exports"
+    blocker.write_text("not a folder", encoding="utf-8")
+    for out in (blocker, blocker / "2025"):
+        res = CliRunner().invoke(main, ["export", "--store", store_path, "--orp", "7110", "--formats", "csv",
+                                        "--out", str(out), "-q"])
+        assert res.exit_code == 2, (res.output, res.exception)
+        assert "--out" in res.output
+
+
+def test_cli_an_orp_named_twice_is_exported_once(store_path, tmp_path):
+    res = CliRunner().invoke(main, ["export", "--store", store_path, "--orp", "Šternberk", "--orp", "sternberk",
+                                    "--orp", "7110", "--formats", "csv", "--out", str(tmp_path), "-q"])
+    assert res.exit_code == 0, res.output
+    assert res.output.count("ORP Šternberk (7110)") == 1
