@@ -333,7 +333,8 @@ def scenario_cmd(store_url: str, year: int, types: tuple[str, ...], norms: pd.Da
 @click.option("--methods", default="2sfca,e2sfca,3sfca", show_default=True,
               callback=_check_methods, help="FCA methods, comma-separated.")
 @click.option("--decays", default="none,steps", show_default=True, callback=_check_decays,
-              help="Decays, comma-separated: none, steps, or a Gaussian sigma in metres.")
+              help="Decays, comma-separated: none, steps, or a Gaussian sigma in metres. 2sfca "
+                   "runs with 'none' only, the other methods with the other decays only.")
 @click.option("--raster", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="Population raster (EPSG:5514) for demand cells.")
 def sensitivity_cmd(store_url: str, year: int, types: tuple[str, ...], norms: pd.DataFrame | None,
@@ -343,6 +344,11 @@ def sensitivity_cmd(store_url: str, year: int, types: tuple[str, ...], norms: pd
     inputs = _load(store_url, year)
     codes = _types(inputs, types)
     radii, specs, norm_table = distances, decays, norms
+    runs = [(m, d) for m in methods for d in specs if (m == "2sfca") == (d == "none")]
+    if not runs:
+        raise click.BadParameter(f"no method runs with these decays: 2sfca needs 'none', "
+                                 f"{', '.join(m for m in METHODS if m != '2sfca')} need 'steps' "
+                                 "or a sigma", param_hint="--decays")
     frames = []
     with click.progressbar(codes, label="sensitivity per service type",
                            file=click.get_text_stream("stderr")) as bar:

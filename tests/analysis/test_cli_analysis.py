@@ -228,3 +228,12 @@ def test_unwritable_output_is_a_usage_error(cli, store_path, tmp_path):
     blocker.write_text("a file, not a folder", encoding="utf-8")
     _fails(cli, ["analysis", "gaps", "--store", str(store_path), "--year", "2025",
                  "--out", str(blocker / "gaps.csv")], "--out", "cannot write")
+
+
+def test_sensitivity_method_and_decay_that_never_run_together(cli, store_path, tmp_path):
+    """2sfca runs without decay only: '--methods 2sfca --decays steps' gives nothing to compute."""
+    _fails(cli, ["analysis", "sensitivity", "--store", str(store_path), "--year", "2025",
+                 "--type", "49", "--methods", "2sfca", "--decays", "steps",
+                 "--out", str(tmp_path / "s.csv")], "--decays", "2sfca needs 'none'")
+    res = CliRunner().invoke(cli, ["analysis", "sensitivity", "--help"])
+    assert "2sfca runs with 'none' only" in " ".join(res.output.split())
