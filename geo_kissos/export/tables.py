@@ -46,6 +46,32 @@ SHEETS: dict[str, str] = {
     "coverage": "Pokrytí obcí ORP: jednotky na 1 000 obyvatel cílové skupiny podle druhu služby",
 }
 
+#: What the columns mean, in Czech, listed on the ``about`` sheet (columns present only).
+COLUMNS_CS: dict[str, str] = {
+    "level": "úroveň území (orp / municipality = obec / region = kraj)",
+    "code": "kód území (ORP nebo obce, ČSÚ)",
+    "type_code": "druh služby, § zákona 108/2006 Sb.",
+    "type_name": "název druhu služby",
+    "unit": "v čem se počítají jednotky: beds = lůžka (pobytové), fte = úvazky v přímé péči",
+    "target_band": "cílová skupina obyvatel (věk: total = všichni, 65+, 18-64, 0-17) nebo kód ukazatele",
+    "units": "jednotky v síti (jinak registrovaná kapacita) v daném roce",
+    "target_population": "počet obyvatel cílové skupiny",
+    "units_per_1000": "jednotky na 1 000 obyvatel cílové skupiny",
+    "reference": "srovnání: regional_average = průměr kraje vážený obyvateli, norm = zadaná norma",
+    "reference_per_1000": "srovnávací hodnota na 1 000 obyvatel cílové skupiny",
+    "difference_per_1000": "units_per_1000 − reference_per_1000",
+    "index": "units_per_1000 / reference_per_1000 (1 = jako srovnání)",
+    "need_units": "potřeba = reference_per_1000 × cílová skupina / 1 000",
+    "gap_units": "jednotky − potřeba (záporné = chybí, kladné = přebývá)",
+    "deficit_units": "chybějící jednotky (0 při přebytku)",
+    "surplus_units": "přebývající jednotky (0 při deficitu)",
+    "coverage_pct": "pokrytí potřeby v % (100 = jako srovnání)",
+    "deficit_share": "podíl potřeby, který chybí (0–1)",
+    "rank": "pořadí ORP v rámci druhu služby podle deficitu (1 = největší deficit v jednotkách)",
+    "priority": "pořadí všech řádků ORP × druh v kraji podle podílu chybějící potřeby "
+                "(1 = nejvyšší priorita; prázdné = bez deficitu)",
+}
+
 
 @dataclass
 class RegionTables:
@@ -185,7 +211,9 @@ def write_xlsx(tables: dict[str, pd.DataFrame], path: str | Path,
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 90
     ws.append(header(ws, ["key", "value"]))
-    for key, value in [*about, *((f"sheet {k}", v) for k, v in SHEETS.items() if k in tables)]:
+    present = {str(c) for df in tables.values() for c in df.columns}
+    for key, value in [*about, *((f"sheet {k}", v) for k, v in SHEETS.items() if k in tables),
+                       *((f"sloupec {c}", d) for c, d in COLUMNS_CS.items() if c in present)]:
         ws.append([key, value])
     wb.properties.creator = "geo-kissos"
     wb.properties.created = FIXED_TIME
@@ -225,6 +253,7 @@ def read_xlsx_sheet(path: str | Path, sheet: str) -> pd.DataFrame:
 
 
 __all__ = [
+    "COLUMNS_CS",
     "FIXED_TIME",
     "SHEETS",
     "TABLE_KINDS",

@@ -127,6 +127,10 @@ def test_tables_name_the_unit_of_each_type(orp_export):
         units = dict(zip(t["type_code"], t["unit"], strict=False))
         assert units.get("49", "beds") == "beds" and units.get("40", "fte") == "fte"
         assert set(t["unit"]) <= {"beds", "fte"}
+    # the about sheet explains the columns a coordinator cannot guess (priority is region-wide)
+    about = read_xlsx_sheet(res.files["xlsx"], "about").set_index("key")["value"]
+    assert "chybí" in about["sloupec gap_units"]
+    assert "v kraji" in about["sloupec priority"] and "lůžka" in about["sloupec unit"]
 
 
 def test_classes_are_shared_across_orps(orp_export, loaded_store):
