@@ -52,7 +52,8 @@ def _sites(ctx: click.Context, param: click.Parameter, value: str) -> str | tupl
 @click.option("--dpi", type=click.IntRange(50, 600), default=150, show_default=True,
               help="PNG resolution (A4).")
 @click.option("--norms", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="CSV/XLSX with type_code, units_per_1000 (default: regional averages).")
+              help="CSV/XLSX with type_code, units_per_1000 for the gap tables (default: regional "
+                   "averages); the map keeps its layer's reference.")
 @click.option("--no-atlas", is_flag=True, help="With --all: skip the atlas PDF.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--list-layers", is_flag=True, help="List the layers that can be exported and exit.")
@@ -78,6 +79,10 @@ def export(orps: tuple[str, ...], all_orps: bool, layer_id: str, year: int | Non
         raise click.UsageError("use either --orp or --all, not both")
     started = time.perf_counter()
     norm_table = _read_norms(norms)  # a bad file stops here, before the store is read
+    if norm_table is not None and set(formats) & {"png", "pdf", "html"}:
+        click.echo("warning: --norms applies to the tables (CSV/XLSX) only; the map and its key "
+                   f"figures (layer {layer_id}) compare with the layer's own reference, usually the "
+                   "regional average", err=True)
     with open_cli_store(store_url, loaded=True) as store:
         ex = Exporter(store, layer_id, year, sites=sites, dpi=dpi, norms=norm_table)
         if year is not None and ex.year is not None and int(ex.year) != year:

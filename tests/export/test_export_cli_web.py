@@ -141,6 +141,7 @@ def test_cli_norms_file_from_czech_excel(store_path, tmp_path):
     res = CliRunner().invoke(main, ["export", "--store", store_path, "--orp", "7110", "--norms", str(norms),
                                     "--layer", "gap-49-orp", "--formats", "csv", "--out", str(out), "-q"])
     assert res.exit_code == 0, res.output
+    assert "warning: --norms" not in res.output  # tables only: nothing to warn about
     gaps = pd.read_csv(next(out.rglob("*_gaps_*.csv")), dtype={"type_code": str}).set_index("type_code")
     assert gaps.loc["49", "reference_per_1000"] == pytest.approx(30.5)
     norms.write_text("type_code,units_per_1000\n49,30\nDS,10\n", encoding="utf-8")
@@ -167,3 +168,15 @@ def test_cli_an_orp_named_twice_is_exported_once(store_path, tmp_path):
                                     "--orp", "7110", "--formats", "csv", "--out", str(tmp_path), "-q"])
     assert res.exit_code == 0, res.output
     assert res.output.count("ORP Šternberk (7110)") == 1
+
+
+def test_cli_says_the_map_ignores_norms(store_path, tmp_path):
+    """With --norms the tables compare with the norm but the map page with the regional average:
+    the coordinator is told, instead of finding two different gaps in one folder."""
+    norms = tmp_path / "norms.csv"
+    norms.write_text("type_code,units_per_1000\n49,40\n", encoding="utf-8")
+    res = CliRunner().invoke(main, [
+        "export", "--store", store_path, "--orp", "7110", "--norms", str(norms), "--layer", "gap-49-orp",
+        "--formats", "png,csv", "--dpi", "50", "--out", str(tmp_path / "out"), "-q"])
+    assert res.exit_code == 0, res.output
+    assert "--norms applies to the tables (CSV/XLSX) only" in res.stderr
