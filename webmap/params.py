@@ -97,7 +97,8 @@ def _list(args: MultiDict[str, str], name: str, allowed: Mapping[str, object], w
     raw = _one(args, name)
     if raw is None:
         return ()
-    items = tuple(dict.fromkeys(p.strip() for p in raw.split(",")))
+    by_lower = {str(a).lower(): a for a in allowed}  # "60A" is § 60a, "Field" is field
+    items = tuple(dict.fromkeys(by_lower.get(p.strip().lower(), p.strip()) for p in raw.split(",")))
     bad = [p for p in items if p not in allowed]
     if bad:
         raise ParamError(name, f"unknown {what} {', '.join(repr(b) for b in bad)}; use {', '.join(allowed)}")

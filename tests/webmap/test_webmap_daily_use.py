@@ -186,3 +186,11 @@ def test_zero_is_a_class_of_its_own(loaded_store: Store) -> None:
     if zero.any() and (frame["value"] > 0).any():
         assert set(frame.loc[zero, "klass"]) == {0} and (frame.loc[frame["value"] > 0, "klass"] > 0).all()
         assert layer_legend(lay, frame)[0][0] == "0,0"
+
+
+def test_type_and_form_parameters_ignore_case(loaded_store: Store) -> None:
+    client = create_app({"STORE": loaded_store, "TILES": None}).test_client()
+    lower = client.get("/api/collections/sites/items?type=60a,49&form=residential&limit=1").get_json()
+    upper = client.get("/api/collections/sites/items?type=60A,49&form=Residential&limit=1").get_json()
+    assert upper["numberMatched"] == lower["numberMatched"]
+    assert client.get("/api/collections/sites/items?type=60b").status_code == 400
