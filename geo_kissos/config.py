@@ -4,7 +4,8 @@
     Store: ``postgresql+psycopg://...`` or a ``.gpkg`` path (default ``var/geo-kissos.gpkg``).
 ``GEO_KISSOS_DATA_DIR``
     Folder of input files (boundaries, register, population, ...). Default: ``../shared/data``
-    beside the checkout when it exists, else ``var/demo-data`` (synthetic demo data).
+    beside the checkout when it has the data-folder layout (a ``boundaries/`` folder), else
+    ``var/demo-data`` (synthetic demo data).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ def data_dir() -> Path:
     if env:
         return Path(env).expanduser().resolve()
     shared = REPO_ROOT.parent / "shared" / "data"
-    if shared.is_dir():
+    if (shared / "boundaries").is_dir():  # the data-folder layout of the README
         return shared
     return REPO_ROOT / "var" / "demo-data"
 
