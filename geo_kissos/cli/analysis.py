@@ -317,6 +317,15 @@ def scenario_cmd(store_url: str, year: int, types: tuple[str, ...], norms: pd.Da
     write every metric before, after and the difference. The store is not changed."""
     table = read_changes_file(changes, "CHANGES")
     inputs = _load(store_url, year)
+    if types:  # a change to a type left out by --type changes no number: say so
+        type_of = inputs.services.set_index("service_id")["type_code"].astype(str)
+        for row, rec in table.iterrows():
+            code = (rec.get("type_code") if rec["action"] == "add"
+                    else type_of.get(str(rec["service_id"])))
+            if code and code not in types:
+                click.echo(f"warning: {changes.name}, row {row}: service {rec['service_id']} is "
+                           f"§ {code}, not among --type {', '.join(types)}: it changes nothing "
+                           "in the output", err=True)
     diff = compare_scenario(
         inputs, table, source=changes.name, type_codes=list(types) or None, norms=norms,
         access=_params(method, max_distance, sigma), raster=raster,

@@ -237,3 +237,12 @@ def test_sensitivity_method_and_decay_that_never_run_together(cli, store_path, t
                  "--out", str(tmp_path / "s.csv")], "--decays", "2sfca needs 'none'")
     res = CliRunner().invoke(cli, ["analysis", "sensitivity", "--help"])
     assert "2sfca runs with 'none' only" in " ".join(res.output.split())
+
+
+def test_scenario_change_outside_the_types_asked_for_is_flagged(cli, store_path, tmp_path):
+    """Resizing a § 40 service with --type 49 used to give '0 changed' without a word."""
+    changes = tmp_path / "changes.csv"
+    changes.write_text("action,service_id,units\nresize,S3,12\n", encoding="utf-8")
+    res = _run(cli, ["analysis", "scenario", "--store", str(store_path), "--year", "2025",
+                     "--type", "49", "--out", str(tmp_path / "d.csv"), str(changes)])
+    assert "changes.csv, row 2: service S3 is § 40, not among --type 49" in res.output
