@@ -187,9 +187,28 @@ def draw_title(fig: Figure, title: str, heading: str = "", subtitle: str = "",
         ax.text(0, 0.47, heading, ha="left", va="center", fontweight="bold", color=INK,
                 fontsize=fit_size(heading, box.width, 11, 7.5, bold=True))
     if subtitle:
-        ax.text(0, 0.0, subtitle, ha="left", va="bottom", fontsize=fit_size(subtitle, box.width, 8.5, 6),
-                color=MUTED)
+        size = fit_size(subtitle, box.width, 8.5, 6)
+        if len(subtitle) * 0.55 * size * PT_MM > box.width:  # too long even at 6 pt: two lines
+            subtitle = _two_lines(subtitle)
+            size = fit_size(max(subtitle.split("\n"), key=len), box.width, 7.5, 5)
+        ax.text(0, 0.0, subtitle, ha="left", va="bottom", fontsize=size, color=MUTED,
+                linespacing=1.15)
     return ax
+
+
+def _two_lines(text: str) -> str:
+    """Break ``text`` at the space (or `` · ``) nearest its middle."""
+    mid = len(text) // 2
+    cuts = [i for i, ch in enumerate(text) if ch == " "]
+    if not cuts:
+        return text
+    dots = [i for i in cuts if text[i - 1: i + 2] == " · "]
+    at = min(dots or cuts, key=lambda i: abs(i - mid))
+    if dots and abs(at - mid) > len(text) // 4:  # a separator far off the middle: any space
+        at = min(cuts, key=lambda i: abs(i - mid))
+    if text[at - 1: at + 2] == " · ":
+        return text[:at + 2].rstrip() + "\n" + text[at + 2:].lstrip()
+    return text[:at] + "\n" + text[at + 1:]
 
 
 def draw_legend(ax: Axes, title: str, entries: Sequence[LegendEntry], *, columns: int = 1,

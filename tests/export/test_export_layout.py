@@ -100,3 +100,35 @@ def test_figures_do_not_touch_pyplot_state():
     assert plt.get_fignums() == before
     assert matplotlib.get_backend()  # any backend: pages use the Agg canvas themselves
     assert math.isfinite(nice_length(3.0))
+
+
+def test_a_long_subtitle_stays_inside_the_title_block():
+    """The § 49 access layer's subtitle (~180 characters) ran past the right margin at 6 pt."""
+    from geo_kissos.export.layout import draw_title
+
+    subtitle = ("Rok 2025 · obce, 5 tříd (přirozené zlomy (Fisher-Jenks)) společných pro celý kraj · "
+                "Lůžka § 49 dosažitelná do 20 km na 1 000 obyvatel 65+ (E2SFCA, pásma 0–5–10–15–20 km)")
+    fig = new_page()
+    ax = draw_title(fig, "ORP Lipník nad Bečvou", "Domovy pro seniory (§ 49): dostupnost lůžek – obce",
+                    subtitle)
+    renderer = fig.canvas.get_renderer()
+    block = ax.get_window_extent(renderer)
+    texts = ax.texts
+    for t in texts:
+        box = t.get_window_extent(renderer)
+        assert box.x1 <= block.x1 + 0.5, (t.get_text(), box.x1, block.x1)
+    heading, sub = texts[1].get_window_extent(renderer), texts[2].get_window_extent(renderer)
+    assert sub.y1 <= heading.y0  # the wrapped subtitle does not run into the heading
+    assert texts[2].get_fontsize() >= 5
+    assert "\n" in texts[2].get_text()  # wrapped: on one line it runs past the right margin
+    # the rendered page: no ink right of the title block
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=150)
+    ink = np.asarray(Image.open(buf).convert("L")) < 200
+    right = int(round((LAYOUT.title.left + LAYOUT.title.width) / 25.4 * 150))
+    assert not ink[:, right + 2:].any()
