@@ -66,3 +66,10 @@ def test_setup_never_writes_the_demo_over_a_users_files(tmp_path):
     res = CliRunner().invoke(main, ["demo", "build", str(tmp_path / "d"), "--municipalities", "0"])
     assert res.exit_code == 2 and "--municipalities" in res.output
     assert not (tmp_path / "d").exists()
+
+
+def test_serve_refuses_a_missing_store(tmp_path):
+    missing = tmp_path / "typo.gpkg"
+    res = CliRunner().invoke(main, ["serve", "--store", str(missing), "--port", "0"])
+    assert res.exit_code == 2, (res.output, res.exception)
+    assert "no store at" in res.output and not missing.exists()

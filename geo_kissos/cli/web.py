@@ -32,7 +32,8 @@ def serve(host: str, port: int, no_tiles: bool, store_url: str) -> None:
 
     from webmap import create_app
 
-    config: dict[str, object] = {"STORE": open_cli_store(store_url)}
+    # a misspelt --store used to create an empty GeoPackage and serve an empty map
+    config: dict[str, object] = {"STORE": open_cli_store(store_url, loaded=True)}
     if no_tiles:
         config["TILES"] = None
     app = create_app(config)
