@@ -209,6 +209,9 @@ def read_boundaries(
         raw = gpd.read_file(path, layer=lyr, engine="pyogrio")
     except pyogrio.errors.DataSourceError as exc:
         raise InputError([Problem(name, "", "", f"cannot read as a vector file: {exc}")]) from None
+    if not isinstance(raw, gpd.GeoDataFrame) or raw.geometry.isna().all():
+        raise InputError([Problem(name, "", "geometry", "no geometries: not a boundary file "
+                                  "(expected municipality polygons: GeoPackage, GeoJSON, Shapefile)")])
     raw = to_store_crs(raw, name)
     required = tuple(r for r in REQUIRED if not (orp_relation is not None and r == "orp_code"))
     mapping = _map_fields(raw, source.fields if source else {}, name, required)

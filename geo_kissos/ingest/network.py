@@ -47,6 +47,9 @@ NETWORK_COLUMNS: dict[str, tuple[str, ...]] = {
     "status": ("stav",),
     "update_date": ("datum_aktualizace", "aktualizace"),
 }
+#: Czech names of the units (as the region's network table writes them).
+_UNIT_CS = {"lůžka": "beds", "lůžko": "beds", "luzka": "beds", "luzko": "beds", "úvazky": "fte",
+            "úvazek": "fte", "uvazky": "fte", "uvazek": "fte", "klienti": "clients", "hodiny": "hours"}
 #: Status of a service in the network at an update.
 NETWORK_STATUSES: tuple[str, ...] = ("included", "new", "changed", "removed")
 #: Czech spellings accepted for the statuses.
@@ -159,7 +162,8 @@ def load_network(
             probs.add(loc, "units", f"units {err}")
         elif units is not None and units < 0:
             probs.add(loc, "units", f"negative units {row['units']}")
-        unit = (row["unit"] or "").lower()
+        unit = (row["unit"] or "").strip().lower()
+        unit = _UNIT_CS.get(unit, unit)
         if unit not in UNITS:
             probs.add(loc, "unit", f"unknown unit '{row['unit']}' (expected one of {', '.join(UNITS)})")
         status = (row["status"] or "").lower()

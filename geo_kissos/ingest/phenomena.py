@@ -277,7 +277,7 @@ def load_indicators(
         ind = row["code"]
         idef = INDICATOR_BY_CODE.get(ind or "")
         if idef is None:
-            probs.add(loc, "ukazatel", f"unknown indicator '{ind}' (see geo_kissos.catalogue.INDICATORS)")
+            probs.add(loc, "ukazatel", f"unknown indicator '{ind}' (known: {', '.join(INDICATOR_BY_CODE)})")
         value, err = parse_number(row["value"])
         if err:
             probs.add(loc, "hodnota", f"value {err}")
