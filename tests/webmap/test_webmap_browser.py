@@ -10,35 +10,17 @@ or fails when ``GK_REQUIRE_BROWSER=1`` (set by ``.ci/run``).
 from __future__ import annotations
 
 import json
-import logging
-import threading
-from collections.abc import Iterator
 
 import pytest
-from werkzeug.serving import make_server
 
 from geo_kissos.config import REPO_ROOT
 from geo_kissos.store import Store
-from webmap import create_app
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 #: Generous upper bound for the page to finish loading; not a performance assertion.
 READY_MS = 60_000
-
-
-@pytest.fixture
-def live_url(loaded_store: Store) -> Iterator[str]:
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", 0, create_app({"STORE": loaded_store, "TILES": None}), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
 
 
 def test_market_map_in_chromium(browser, live_url: str, loaded_store: Store,

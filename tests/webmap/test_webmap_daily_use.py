@@ -7,13 +7,9 @@ and a plain test of the Czech order of ORPs and places.
 
 from __future__ import annotations
 
-import logging
-import threading
 import unicodedata
-from collections.abc import Iterator
 
 import pytest
-from werkzeug.serving import make_server
 
 from geo_kissos.store import Store
 from webmap import create_app
@@ -24,19 +20,6 @@ READY_MS = 60_000
 
 def _fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)).lower()
-
-
-@pytest.fixture
-def live_url(loaded_store: Store) -> Iterator[str]:
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", 0, create_app({"STORE": loaded_store, "TILES": None}), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
 
 
 def test_czech_alphabetical_order() -> None:
