@@ -111,17 +111,26 @@ def empty_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stor
     store.close()
 
 
+#: The real data folder of the region beside the checkout (``../shared/data``), when it is there.
+REAL_DATA_DIR = Path(os.environ.get("GK_REAL_DATA_DIR") or REPO_ROOT.parent / "shared" / "data")
+
+
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The data folder: GEO_KISSOS_DATA_DIR, ../shared/data when it holds boundaries, else demo."""
-    if env := os.environ.get("GEO_KISSOS_DATA_DIR"):
-        return Path(env)
-    shared = REPO_ROOT.parent / "shared" / "data"
-    if (shared / "boundaries").is_dir():
-        return shared
+    """The synthetic demo folder, built explicitly: market logic is tested on it whatever
+    ``../shared/data`` holds (the real folder has no register, no network)."""
     folder = tmp_path_factory.mktemp("demo-data")
     build_demo(folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def real_data_dir() -> Path:
+    """The real data folder (``../shared/data``, or ``GK_REAL_DATA_DIR``); the test is skipped,
+    saying so, when it is not there."""
+    if not (REAL_DATA_DIR / "boundaries").is_dir():
+        pytest.skip(f"real data folder {REAL_DATA_DIR} is absent: real-region test skipped")
+    return REAL_DATA_DIR
 
 
 @pytest.fixture(scope="session")

@@ -4,13 +4,21 @@ Each table is a layer (aspatial tables are GeoPackage attribute tables). A trans
 in-memory frames and, on commit, writes a complete new file beside the old one and renames it
 over the old one (``os.replace`` is atomic on POSIX): a failed import leaves the file as it was,
 readers never see half a write. An empty table is simply an absent layer.
+
+Writers are serialised across processes by an OS file lock (``fcntl.flock`` on ``<store>.lock``
+beside the file) held from the first read of a transaction to the rename, so two imports or two
+web submissions at the same moment both land (the second waits; ``GEO_KISSOS_LOCK_TIMEOUT``
+seconds, default 300, then a clear :class:`StoreError`). A temp file left by a killed writer is
+removed by the next writer.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -80,16 +88,15 @@ class GpkgStore(Store):
         self.path = Path(path).expanduser().resolve()
         self.url = str(self.path)
         self._lock = threading.RLock()
+        self._depth = threading.local()
         self._cache: dict[str, pd.DataFrame] = {}
         self._stamp: tuple[int, int] | None = None
         if not self.path.exists():
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._write_all(
-                {
-                    "service_type": catalogue.service_types_frame(),
-                    "indicator_def": catalogue.indicators_frame(),
-                }
-            )
+            with self._file_lock():
+                if not self.path.exists():  # another process may have created it meanwhile
+                    self._write_all({"service_type": catalogue.service_types_frame(),
+                                     "indicator_def": catalogue.indicators_frame()})
         self._check_version()
 
     # -- reading -----------------------------------------------------------------------------
@@ -153,9 +160,58 @@ class GpkgStore(Store):
             if os.path.exists(tmp):
                 os.unlink(tmp)
 
+    @property
+    def lock_path(self) -> Path:
+        """The lock file that serialises writers of this store across processes."""
+        return self.path.with_name(self.path.name + ".lock")
+
+    @contextmanager
+    def _file_lock(self) -> Iterator[None]:
+        """Hold the store's exclusive OS lock (re-entrant within one thread)."""
+        if getattr(self._depth, "n", 0):
+            self._depth.n += 1
+            try:
+                yield
+            finally:
+                self._depth.n -= 1
+            return
+        timeout = float(os.environ.get("GEO_KISSOS_LOCK_TIMEOUT", "300"))
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise StoreError(
+                            f"{self.path}: another writer has held the store for {timeout:.0f} s; "
+                            "nothing was written, try again when it has finished"
+                        ) from None
+                    time.sleep(0.05)
+            self._remove_orphans()
+            self._depth.n = 1
+            try:
+                yield
+            finally:
+                self._depth.n = 0
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    def _remove_orphans(self) -> None:
+        """Delete temp files of writers that were killed mid-commit (we hold the lock)."""
+        for tmp in self.path.parent.glob(f".{self.path.stem}-*.gpkg"):
+            try:
+                tmp.unlink()
+            except OSError:  # pragma: no cover - another owner, not ours to remove
+                pass
+
     @contextmanager
     def transaction(self) -> Iterator[Writer]:
-        with self._lock:
+        with self._lock, self._file_lock():
+            self._stamp = None  # another process may have committed since our last read
             writer = _GpkgWriter(self)
             yield writer
             if writer._tables:
