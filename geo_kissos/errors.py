@@ -11,7 +11,13 @@ from dataclasses import dataclass
 
 
 class GeoKissosError(Exception):
-    """Base class of all errors raised by geo-kissos."""
+    """Base class of all errors raised by geo-kissos.
+
+    ``http_status`` is the answer of the web app when one reaches a request (500 unless a
+    subclass says otherwise).
+    """
+
+    http_status: int = 500
 
 
 class ConfigError(GeoKissosError):
@@ -20,6 +26,39 @@ class ConfigError(GeoKissosError):
 
 class StoreError(GeoKissosError):
     """The store cannot be opened, migrated or written."""
+
+
+class PermissionDenied(GeoKissosError):
+    """The actor's roles or scopes do not allow this read or write (checked on the server).
+
+    The message names the actor, the table and the record, never a password or a session.
+    """
+
+    http_status = 403
+
+
+class NotAuthenticated(GeoKissosError):
+    """A write or a page of the partners without a logged-in user."""
+
+    http_status = 401
+
+
+class ConflictError(GeoKissosError):
+    """The record changed since the form was loaded (its version is not the expected one)."""
+
+    http_status = 409
+
+
+class RecordNotFound(GeoKissosError):
+    """No such (non-deleted) record: an update or deletion of a key that is not stored."""
+
+    http_status = 404
+
+
+class AccountError(GeoKissosError):
+    """A user account cannot be created or changed as asked (duplicate name, bad role, scope)."""
+
+    http_status = 400
 
 
 class CRSError(GeoKissosError):
@@ -58,7 +97,7 @@ class Problem:
 
 
 class InputError(GeoKissosError):
-    """An input file is invalid; nothing was written.
+    """An input file (or a submitted form) is invalid; nothing was written.
 
     Parameters
     ----------
@@ -74,6 +113,8 @@ class InputError(GeoKissosError):
         more = len(self.problems) - 1
         msg = first if not more else f"{first} (and {more} more problem{'s' if more > 1 else ''})"
         super().__init__(msg)
+
+    http_status = 400
 
     def report(self) -> str:
         """Return every problem, one per line."""

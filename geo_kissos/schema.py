@@ -22,6 +22,24 @@ service_type
     The § catalogue (reference table).
 import_log
     One row per import: source, data date, checksum, row counts, who and when.
+app_user, user_role
+    Accounts of the web app (:mod:`geo_kissos.accounts.users`): a user and its roles, one row
+    per (role, scope): ``provider`` × IČO, ``orp_coordinator`` × ORP code, ``region_planner``
+    and ``admin`` × ``*`` (the whole region).
+audit_log
+    One row per change made through the write path (:mod:`geo_kissos.accounts.audit`): who,
+    when, which record, the record's version and its values before → after as JSON.
+municipality_note
+    The ORP coordinator's notes on its municipalities (community plan, social work, the office to
+    call): the first audited record type of the partners' modules.
+
+Audited tables
+--------------
+A table written by partners through the web is declared with :func:`audited_table`: its own
+columns plus the bookkeeping columns ``rec_version`` (1, 2, ... per record), ``rec_deleted``
+(1 = deleted: a deletion is a recorded state, the row stays), ``rec_changed_at`` (UTC) and
+``rec_changed_by`` (user id). Only the write path sets them; every version of a record is in
+``audit_log``, so nothing is overwritten without its history.
 """
 
 from __future__ import annotations
@@ -192,6 +210,81 @@ Table(
 )
 
 
+#: Bookkeeping columns of an audited table, set only by :mod:`geo_kissos.accounts.audit`.
+AUDIT_COLUMNS: tuple[str, ...] = ("rec_version", "rec_deleted", "rec_changed_at", "rec_changed_by")
+
+
+def audited_table(name: str, *columns: Column) -> Table:
+    """Declare a table written through the audited write path.
+
+    Parameters
+    ----------
+    name : str
+        Table name (also the GeoPackage layer name).
+    *columns : Column
+        The table's own columns; the primary key columns identify a record.
+
+    Returns
+    -------
+    sqlalchemy.Table
+        The table in :data:`metadata`, with :data:`AUDIT_COLUMNS` appended.
+    """
+    return Table(
+        name,
+        metadata,
+        *columns,
+        Column("rec_version", Integer, nullable=False),
+        Column("rec_deleted", Integer, nullable=False),
+        Column("rec_changed_at", DateTime, nullable=False),
+        Column("rec_changed_by", String(36), nullable=False),
+        info={"audited": True},
+    )
+
+
+# -- accounts and the audit trail ------------------------------------------------------------
+audited_table(
+    "app_user",
+    Column("user_id", String(36), primary_key=True),
+    Column("username", String(64), nullable=False, index=True),
+    Column("display_name", Text),
+    Column("password_hash", Text),  #: argon2id; NULL for accounts of the identity provider
+    Column("active", Integer, nullable=False),
+    Column("auth_source", String(16), nullable=False),  #: "local" or "oidc"
+    Column("oidc_subject", Text),
+    Column("session_nonce", String(32), nullable=False),  #: renewed to end every session
+)
+audited_table(
+    "user_role",
+    Column("user_id", String(36), primary_key=True),
+    Column("role", String(24), primary_key=True),
+    Column("scope", String(16), primary_key=True),  #: IČO, ORP code or "*"
+)
+Table(
+    "audit_log",
+    metadata,
+    Column("audit_id", String(36), primary_key=True),
+    Column("at", DateTime, nullable=False),  #: UTC
+    Column("actor_id", String(36), nullable=False, index=True),
+    Column("actor_name", Text, nullable=False),
+    Column("actor_roles", Text, nullable=False),  #: "role:scope" list at the time, as text
+    Column("table_name", String(64), nullable=False, index=True),
+    Column("record_key", Text, nullable=False, index=True),  #: canonical JSON of the key
+    Column("version", Integer, nullable=False),
+    Column("action", String(16), nullable=False),  #: create, update, delete, restore
+    Column("before", Text),  #: JSON of the record's values, NULL for a create
+    Column("after", Text),  #: JSON of the record's values, NULL for a delete
+    Column("note", Text),
+)
+audited_table(
+    "municipality_note",
+    Column("note_id", String(36), primary_key=True),
+    Column("municipality_code", String(6), nullable=False, index=True),
+    Column("orp_code", String(8), nullable=False, index=True),  #: derived by the server
+    Column("topic", String(24), nullable=False),
+    Column("text", Text, nullable=False),
+)
+
+
 @dataclass(frozen=True)
 class TableSpec:
     """What a store needs to know of a table, independent of the engine."""
@@ -231,4 +324,9 @@ TABLES: dict[str, TableSpec] = {
 
 #: Tables whose rows carry personal data and never leave the store except as aggregates.
 #: (The applicants' register is imported only as the aggregate indicator WAITING_RESIDENTIAL.)
-PERSONAL_TABLES: frozenset[str] = frozenset()
+PERSONAL_TABLES: frozenset[str] = frozenset({"app_user", "user_role", "audit_log"})
+
+#: Tables written only through the audited write path (:mod:`geo_kissos.accounts.audit`).
+AUDITED_TABLES: frozenset[str] = frozenset(
+    str(t.name) for t in metadata.sorted_tables if t.info.get("audited")
+)

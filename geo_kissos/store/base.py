@@ -30,6 +30,13 @@ class Writer(ABC):
     def delete(self, table: str, where: dict[str, Any] | None = None) -> int:
         """Delete rows matching ``where`` (all rows when None); return how many."""
 
+    def lock(self, table: str, keys: list[str]) -> None:  # noqa: B027 - optional hook
+        """Hold, until the transaction ends, an exclusive lock on the records ``keys`` of
+        ``table`` (canonical key strings), so two writers of one record never interleave.
+
+        The GeoPackage store needs nothing: its writers are serialised whole by a file lock.
+        """
+
     def replace(self, table: str, df: pd.DataFrame, where: dict[str, Any] | None = None) -> int:
         """Delete rows matching ``where`` then insert ``df``: a partition rewritten whole."""
         self.delete(table, where)

@@ -1,7 +1,12 @@
 """Migrations of the PostGIS schema.
 
 Each migration is a numbered step applied once, in order, inside one transaction, and recorded in
-``schema_migrations``. Add a step at the end of :data:`MIGRATIONS`; never edit an applied one.
+``schema_migrations``. Add a step at the end of :data:`MIGRATIONS`; never edit an applied one. A step that only adds
+tables declared in :mod:`geo_kissos.schema` is ``create_tables("name", ...)`` (a fresh database
+already has them from step 1, which creates every declared table, so it checks first).
+
+The GeoPackage store needs no step: a table is a layer written on its first row, an absent layer
+is an empty table.
 """
 
 from __future__ import annotations
@@ -23,8 +28,21 @@ def _v1_initial(conn: Connection) -> None:
     conn.execute(ind.insert(), catalogue.indicators_frame().to_dict("records"))
 
 
+def create_tables(*names: str) -> Callable[[Connection], None]:
+    """A migration step creating the tables ``names`` of the schema (when not already there)."""
+
+    def step(conn: Connection) -> None:
+        for name in names:
+            metadata.tables[name].create(conn, checkfirst=True)
+
+    step.__doc__ = f"Create {', '.join(names)}."
+    return step
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial schema and catalogues", _v1_initial),
+    (2, "accounts, roles, audit log, municipality notes",
+     create_tables("app_user", "user_role", "audit_log", "municipality_note")),
 ]
 
 

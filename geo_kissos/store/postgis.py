@@ -9,7 +9,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 from geoalchemy2.shape import from_shape
-from sqlalchemy import Connection, Engine, create_engine, delete, select
+from sqlalchemy import Connection, Engine, create_engine, delete, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import make_url
 
@@ -93,6 +93,12 @@ class _PgWriter(Writer):
         for i in range(0, len(recs), _BATCH):
             self._conn.execute(stmt, recs[i : i + _BATCH])
         return len(new)
+
+    def lock(self, table: str, keys: list[str]) -> None:
+        # transaction-scoped advisory locks, taken in one order so two writers cannot deadlock
+        for key in sorted(set(keys)):
+            self._conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
+                               {"k": f"{table}\x1f{key}"})
 
     def delete(self, table: str, where: dict[str, Any] | None = None) -> int:
         frames.spec(table)
