@@ -74,8 +74,7 @@ from sqlalchemy import String
 
 from ..errors import ConflictError, InputError, PermissionDenied, Problem, RecordNotFound, StoreError
 from ..schema import AUDIT_COLUMNS, AUDITED_TABLES, TABLES, metadata
-from ..store import frames
-from ..store.base import Store, Writer
+from ..store.base import Store
 from .roles import ORP_COORDINATOR, PROVIDER, REGION_PLANNER, Actor
 
 __all__ = [

@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
+
 from geo_kissos.accounts import audit, notes
 from geo_kissos.accounts.audit import Change
 from geo_kissos.accounts.roles import Actor
