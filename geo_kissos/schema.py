@@ -284,6 +284,21 @@ audited_table(
     Column("text", Text, nullable=False),
 )
 
+# -- municipalities' reported needs (KISSoS "Obce – potřebnost") ------------------------------
+audited_table(
+    "reported_need",
+    Column("need_id", String(36), primary_key=True),
+    Column("period", String(9), nullable=False, index=True),  #: planning period "2027-2029"
+    Column("orp_code", String(8), nullable=False, index=True),  #: derived from the municipality
+    Column("municipality_code", String(6), index=True),  #: NULL: the whole ORP
+    Column("type_code", String(8)),  #: § type; NULL when the need is of a target group
+    Column("target_group", String(64)),  #: target-group code, when not a § type
+    Column("level", String(8), nullable=False),  #: none, low, medium, high
+    Column("units_requested", Float),  #: in the type's planning unit, when known
+    Column("justification", Text),
+    Column("source", String(16), nullable=False),  #: community_plan, survey, social_work, other
+)
+
 
 @dataclass(frozen=True)
 class TableSpec:

@@ -43,6 +43,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial schema and catalogues", _v1_initial),
     (2, "accounts, roles, audit log, municipality notes",
      create_tables("app_user", "user_role", "audit_log", "municipality_note")),
+    (3, "municipalities' reported needs", create_tables("reported_need")),
 ]
 
 
