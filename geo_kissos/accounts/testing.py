@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..store.base import Store
-from . import users
-from .roles import Actor
+from . import audit, users
+from .roles import Actor, parse_grants
 
 #: ORP codes of the demo (and the real region): Jeseník, Olomouc.
 JESENIK, OLOMOUC = "7102", "7107"
@@ -71,15 +71,15 @@ def seed_territory(store: Store, source: Store, geometry: bool = False) -> None:
 
 def seed_users(store: Store, password: str = PASSWORD) -> dict[str, Seeded]:
     """Create the accounts of :data:`SEED` (all with ``password``); return them by name."""
-    from .roles import parse_grants
-
-    system = Actor.system("tests")
-    out = {}
-    for name, grants in SEED.items():
-        user = users.add_user(store, system, name, password, grants=parse_grants(grants),
-                              display_name=f"Test {name}")
-        out[name] = Seeded(name, password, user)
-    return out
+    ids, changes = {}, []
+    hashed = users.hash_password(password)  # argon2 is slow on purpose: once for all
+    for name, grants in SEED.items():  # one transaction: a GeoPackage commit rewrites the file
+        ids[name], more = users.new_user_changes(store, name, password, grants=parse_grants(grants),
+                                                 display_name=f"Test {name}", password_hash=hashed)
+        changes += more
+    audit.write(store, Actor.system("tests"), changes)
+    return {name: Seeded(name, password, users.get_user(store, user_id=uid))  # type: ignore[arg-type]
+            for name, uid in ids.items()}
 
 
 def municipality_of(store: Store, orp: str) -> str:

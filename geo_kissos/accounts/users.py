@@ -139,6 +139,18 @@ def add_user(store: Store, actor: Actor, username: str, password: str | None = N
     PermissionDenied
         ``actor`` is not an admin.
     """
+    uid, changes = new_user_changes(store, username, password, display_name=display_name, grants=grants,
+                                    auth_source=auth_source, oidc_subject=oidc_subject)
+    audit.write(store, actor, changes)
+    return get_user(store, user_id=uid)  # type: ignore[return-value]
+
+
+def new_user_changes(store: Store, username: str, password: str | None = None, *,
+                     display_name: str | None = None, grants: Iterable[tuple[str, str]] = (),
+                     auth_source: str = "local", oidc_subject: str | None = None,
+                     password_hash: str | None = None) -> tuple[str, list[audit.Change]]:
+    """The new user's id and the changes creating it (for writing several accounts at once;
+    ``password_hash`` reuses a hash already made for ``password``)."""
     name = _normal_name(username)
     if _row(store, name) is not None:
         raise AccountError(f"user {name!r} already exists")
@@ -154,13 +166,12 @@ def add_user(store: Store, actor: Actor, username: str, password: str | None = N
     uid = audit.new_id()
     changes = [audit.Change("app_user", {"user_id": uid}, {
         "username": name, "display_name": display_name,
-        "password_hash": hash_password(password) if password else None, "active": 1,
+        "password_hash": (password_hash or hash_password(password)) if password else None, "active": 1,
         "auth_source": auth_source, "oidc_subject": oidc_subject, "session_nonce": secrets.token_hex(16),
     }, expected_version=0, note="new account")]
     changes += [audit.Change("user_role", {"user_id": uid, "role": r, "scope": s}, {})
                 for r, s in _checked_grants(store, grants)]
-    audit.write(store, actor, changes)
-    return get_user(store, user_id=uid)  # type: ignore[return-value]
+    return uid, changes
 
 
 def set_roles(store: Store, actor: Actor, username: str, grants: Iterable[tuple[str, str]]) -> User:
@@ -234,7 +245,7 @@ def actor_for_oidc(store: Store, subject: str) -> User | None:
 
 
 __all__ = [
-    "User", "add_user", "set_roles", "set_active", "set_password", "authenticate", "get_user",
+    "User", "add_user", "new_user_changes", "set_roles", "set_active", "set_password", "authenticate", "get_user",
     "list_users", "user_for_session", "actor_for_oidc", "hash_password", "check_password_rules",
     "MIN_PASSWORD_LENGTH",
 ]

@@ -7,7 +7,7 @@ import sys
 import click
 
 from ..errors import GeoKissosError, InputError
-from . import analysis, boundaries, data, export, ingest, needs, web
+from . import analysis, boundaries, data, export, ingest, needs, users, web
 
 __all__ = ["main"]
 
@@ -22,7 +22,7 @@ def main() -> None:
     """
 
 
-for _module in (boundaries, data, ingest, analysis, export, needs, web):
+for _module in (boundaries, data, ingest, analysis, export, needs, web, users):
     _module.register(main)
 
 
