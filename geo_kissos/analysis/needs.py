@@ -3,7 +3,8 @@
 Per ORP × § type::
 
     reported  = the strongest need reported in the ORP (any municipality, or the ORP as a whole)
-                reaches ``reported_from`` (default ``low``: any need but "none")
+                reaches ``reported_from`` (default ``medium``: a "low" need alone is weak
+                evidence in an ORP of dozens of municipalities; pass ``low`` to count it)
     computed  = the computed deficit is at least ``min_deficit_share`` of the need
                 (default 0.10: a tenth of the need is missing; ``deficit_share`` of
                 :func:`~geo_kissos.analysis.gaps.availability_gaps`)
@@ -51,7 +52,7 @@ def compare_needs(
     needs: pd.DataFrame,
     municipalities: pd.DataFrame,
     *,
-    reported_from: str = "low",
+    reported_from: str = "medium",
     min_deficit_share: float = 0.10,
 ) -> pd.DataFrame:
     """Computed gap beside reported need, per ORP × § type, in the four agreement classes.
@@ -69,7 +70,7 @@ def compare_needs(
         ``municipality_code``, ``orp_code`` (``orp_name`` optional): the territory, for the
         completeness of reporting.
     reported_from : {"low", "medium", "high"}
-        The weakest level that counts as a reported need.
+        The weakest level that counts as a reported need (default ``medium``).
     min_deficit_share : float
         The share of the need that must be missing to count as a computed shortage.
 
@@ -186,7 +187,7 @@ def need_by_municipality(needs: pd.DataFrame, type_code: str) -> pd.DataFrame:
 
 
 def needs_comparison(store, period: str, year: int | None = None, *, norms: pd.DataFrame | None = None,
-                     type_codes: list[str] | None = None, reported_from: str = "low",
+                     type_codes: list[str] | None = None, reported_from: str = "medium",
                      min_deficit_share: float = 0.10) -> pd.DataFrame:
     """:func:`compare_needs` on a store: the ORP gaps of ``year`` (default: the latest year with
     network rows) beside the needs reported for ``period``.
@@ -200,7 +201,7 @@ def needs_comparison(store, period: str, year: int | None = None, *, norms: pd.D
     from .metrics import compute_metrics
 
     reported = needs_frame(store, period)
-    mun = store.read("municipality")
+    mun = store.read("municipality").drop(columns="orp_name", errors="ignore")
     orp = store.read("orp")
     if not orp.empty and "name" in orp.columns:
         mun = mun.merge(pd.DataFrame(orp[["orp_code", "name"]]).rename(columns={"name": "orp_name"}),

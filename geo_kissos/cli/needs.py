@@ -22,7 +22,7 @@ def needs() -> None:
 @click.option("--period", required=True, help="Planning period, e.g. 2027-2029.")
 @click.option("--year", type=int, default=None, help="Year of the computed gaps (default: latest network year).")
 @click.option("--type", "types", multiple=True, help="§ type(s), e.g. --type 49 (default: all).")
-@click.option("--reported-from", type=click.Choice(["low", "medium", "high"]), default="low", show_default=True,
+@click.option("--reported-from", type=click.Choice(["low", "medium", "high"]), default="medium", show_default=True,
               help="Weakest reported level that counts as a reported need.")
 @click.option("--min-deficit-share", type=click.FloatRange(0, 1), default=0.10, show_default=True,
               help="Share of the need that must be missing for a computed shortage.")

@@ -240,8 +240,9 @@ def read_template(path: str | Path, orp_code: str, source: str | None = None) ->
         src_text = get("Zdroj")
         src = _SOURCE_WORDS.get(_fold(src_text)) if src_text else None
         if src is None:
-            problems.append(Problem(source, where, "Zdroj", f"{src_text!r} není jeden z: {', '.join(needs.SOURCES.values())}"
-                                    if src_text else "chybí zdroj"))
+            choices = ", ".join(needs.SOURCES.values())
+            problems.append(Problem(source, where, "Zdroj",
+                                    f"{src_text!r} není jeden z: {choices}" if src_text else "chybí zdroj"))
         period = needs.normalise_period(get("Období"))
         if period is None:
             problems.append(Problem(source, where, "Období", f"{get('Období')!r} není ve tvaru 2027-2029"))

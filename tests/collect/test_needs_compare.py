@@ -45,10 +45,10 @@ def test_four_classes_worked_example():
     # A/49: high reported at a1, 25 % missing -> both
     a49 = _row(out, "A", "49")
     assert (a49["agreement"], a49["reported_level"], a49["units_requested"]) == ("both", "high", 12.0)
-    # A/50: medium at a2 and low at a1 (strongest: medium; 2 municipalities report a need);
+    # A/50: medium at a2 and low at a1 (strongest: medium; 1 municipality reports at least medium);
     # 5 % missing is below 10 % -> reported only; units 2.5 (a2 gave none)
     a50 = _row(out, "A", "50")
-    assert (a50["agreement"], a50["reported_level"], a50["n_reporting_need"]) == ("reported_only", "medium", 2)
+    assert (a50["agreement"], a50["reported_level"], a50["n_reporting_need"]) == ("reported_only", "medium", 1)
     assert a50["units_requested"] == 2.5
     # B/50: "none" reported, 50 % missing -> computed only
     assert _row(out, "B", "50")["agreement"] == "computed_only"
@@ -70,7 +70,12 @@ def test_four_classes_worked_example():
 
 
 def test_thresholds_move_the_classes():
-    # from "medium": A/50's strongest is medium -> still reported; a "low" alone would not be
+    # from "low": a1's low need for § 50 counts too
+    assert _row(compare_needs(GAPS, NEEDS, MUN, reported_from="low"), "A", "50")["n_reporting_need"] == 2
+    # a "low" alone is not a reported need by default, but is from "low"
+    only_low = NEEDS[(NEEDS["orp_code"] == "A") & (NEEDS["level"] == "low")]
+    assert _row(compare_needs(GAPS, only_low, MUN), "A", "50")["agreement"] == "neither"
+    assert _row(compare_needs(GAPS, only_low, MUN, reported_from="low"), "A", "50")["agreement"] == "reported_only"
     out = compare_needs(GAPS, NEEDS, MUN, reported_from="high")
     assert _row(out, "A", "50")["agreement"] == "neither"  # medium < high, 5 % < 10 %
     assert _row(out, "A", "49")["agreement"] == "both"
