@@ -9,11 +9,14 @@ Writers are serialised across processes by an OS file lock (``fcntl.flock`` on `
 beside the file) held from the first read of a transaction to the rename, so two imports or two
 web submissions at the same moment both land (the second waits; ``GEO_KISSOS_LOCK_TIMEOUT``
 seconds, default 300, then a clear :class:`StoreError`). A temp file left by a killed writer is
-removed by the next writer.
+removed by the next writer. A commit that meets a full disk (or the file size limit) is a
+:class:`StoreError` "no space left on <folder>"; the temp file is removed and the store is as it
+was.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import tempfile
@@ -37,6 +40,24 @@ from .base import Store, Writer
 SCHEMA_VERSION = 1
 _META = "gk_meta"
 _OGR_GEOMETRY = {"MULTIPOLYGON": "MultiPolygon", "POINT": "Point"}
+#: errno values of a write that found no room: full device, file size limit, disk quota.
+_NO_SPACE_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+#: The same as GDAL / SQLite word it (their errors carry no errno).
+_NO_SPACE_TEXTS = ("no space left", "disk is full", "file too large", "quota exceeded", "disk quota")
+
+
+def _no_space(exc: BaseException) -> bool:
+    """True when ``exc`` (or what caused it) is a write that found no room."""
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if isinstance(e, OSError) and e.errno in _NO_SPACE_ERRNOS:
+            return True
+        if any(t in str(e).lower() for t in _NO_SPACE_TEXTS):
+            return True
+        e = e.__cause__ or e.__context__
+    return False
 
 
 class _GpkgWriter(Writer):
@@ -138,6 +159,17 @@ class GpkgStore(Store):
 
     # -- writing -----------------------------------------------------------------------------
     def _write_all(self, tables: dict[str, pd.DataFrame]) -> None:
+        try:
+            self._write_new_file(tables)
+        except Exception as exc:
+            if _no_space(exc):
+                raise StoreError(
+                    f"no space left on {self.path.parent} (device full or file size limit reached): "
+                    f"nothing was written, {self.path.name} is unchanged"
+                ) from exc
+            raise
+
+    def _write_new_file(self, tables: dict[str, pd.DataFrame]) -> None:
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}-", suffix=".gpkg", dir=self.path.parent)
         os.close(fd)
         os.unlink(tmp)
