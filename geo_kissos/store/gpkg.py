@@ -19,6 +19,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import resource
 import tempfile
 import threading
 import time
@@ -42,6 +43,8 @@ _META = "gk_meta"
 _OGR_GEOMETRY = {"MULTIPOLYGON": "MultiPolygon", "POINT": "Point"}
 #: errno values of a write that found no room: full device, file size limit, disk quota.
 _NO_SPACE_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+#: Free bytes below which a failed write is taken as one that found no room.
+_ROOM_BYTES = 256 * 1024
 #: The same as GDAL / SQLite word it (their errors carry no errno).
 _NO_SPACE_TEXTS = ("no space left", "disk is full", "file too large", "quota exceeded", "disk quota")
 
@@ -58,6 +61,20 @@ def _no_space(exc: BaseException) -> bool:
             return True
         e = e.__cause__ or e.__context__
     return False
+
+
+def _no_room(folder: Path, tmp: str) -> bool:
+    """True when a failed write stopped for lack of room: GDAL often reports only "Failed to
+    commit transaction", so look at the file system (checked before the temp file is removed)."""
+    try:
+        st = os.statvfs(folder)
+        size = os.path.getsize(tmp) if tmp and os.path.exists(tmp) else 0
+    except OSError:
+        return False
+    if st.f_bavail * st.f_frsize < _ROOM_BYTES:  # the device is (nearly) full
+        return True
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]  # the process may not grow a file further
+    return limit != resource.RLIM_INFINITY and size + _ROOM_BYTES > limit
 
 
 class _GpkgWriter(Writer):
@@ -159,21 +176,12 @@ class GpkgStore(Store):
 
     # -- writing -----------------------------------------------------------------------------
     def _write_all(self, tables: dict[str, pd.DataFrame]) -> None:
+        """Write every table into a new file and rename it over the store (see the module doc)."""
+        tmp = ""
         try:
-            self._write_new_file(tables)
-        except Exception as exc:
-            if _no_space(exc):
-                raise StoreError(
-                    f"no space left on {self.path.parent} (device full or file size limit reached): "
-                    f"nothing was written, {self.path.name} is unchanged"
-                ) from exc
-            raise
-
-    def _write_new_file(self, tables: dict[str, pd.DataFrame]) -> None:
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}-", suffix=".gpkg", dir=self.path.parent)
-        os.close(fd)
-        os.unlink(tmp)
-        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}-", suffix=".gpkg", dir=self.path.parent)
+            os.close(fd)
+            os.unlink(tmp)
             meta = pd.DataFrame({"key": ["schema_version"], "value": [str(SCHEMA_VERSION)]})
             pyogrio.write_dataframe(meta, tmp, layer=_META, driver="GPKG")
             for name in TABLES:
@@ -188,8 +196,15 @@ class GpkgStore(Store):
                     gtype = _OGR_GEOMETRY[spec.geometry_type]
                     pyogrio.write_dataframe(df, tmp, layer=name, driver="GPKG", geometry_type=gtype)
             os.replace(tmp, self.path)
+        except Exception as exc:
+            if _no_space(exc) or _no_room(self.path.parent, tmp):
+                raise StoreError(
+                    f"no space left on {self.path.parent} (device full or file size limit reached): "
+                    f"nothing was written, {self.path.name} is unchanged"
+                ) from exc
+            raise
         finally:
-            if os.path.exists(tmp):
+            if tmp and os.path.exists(tmp):
                 os.unlink(tmp)
 
     @property
