@@ -6,7 +6,10 @@ outside (the register, boundary files, users' tables), so every text cell of an 
 through this module:
 
 * **CSV**: such a cell is written with a leading apostrophe (``'=1+1``), which spreadsheets show
-  as text and drop from the visible value; other cells are written unchanged.
+  as text and drop from the visible value. A carriage return inside a text cell becomes a line
+  feed: CSV writers quote a cell holding their line end (``\n``) but not a lone ``\r``, which a
+  reader takes as the end of the row, so the rest of the cell would start a row of its own.
+  Other cells are written unchanged.
 * **XLSX**: such a cell keeps its exact text, is stored as a string (``data_type 's'``, never
   ``'f'``) and carries the *quote prefix* style, so it stays text even when edited.
 
@@ -46,8 +49,16 @@ def is_formula_like(value: Any) -> bool:
 
 
 def csv_text(value: Any) -> Any:
-    """``value`` as a CSV cell: formula-like text gets a leading ``'``, anything else is unchanged."""
-    return "'" + value if is_formula_like(value) else value
+    """``value`` as a CSV cell: formula-like text gets a leading ``'``, a ``\r`` in text becomes
+    ``\n``; anything else is unchanged."""
+    if not isinstance(value, str):
+        return value
+    text = "'" + value if is_formula_like(value) else value
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+def _needs_care(value: Any) -> bool:
+    return is_formula_like(value) or (isinstance(value, str) and "\r" in value)
 
 
 def csv_frame(df: pd.DataFrame) -> pd.DataFrame:
@@ -59,9 +70,9 @@ def csv_frame(df: pd.DataFrame) -> pd.DataFrame:
     for col in out.columns:
         s = out[col]
         if pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s):
-            if s.map(is_formula_like, na_action="ignore").fillna(False).astype(bool).any():
+            if s.map(_needs_care, na_action="ignore").fillna(False).astype(bool).any():
                 out[col] = s.astype(object).map(csv_text, na_action="ignore")
-    return out.rename(columns={c: csv_text(c) for c in out.columns if is_formula_like(c)})
+    return out.rename(columns={c: csv_text(c) for c in out.columns if _needs_care(c)})
 
 
 def xlsx_cell(ws: Any, value: Any) -> Any:

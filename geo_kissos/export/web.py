@@ -98,7 +98,7 @@ class _State:
         if ex is None:
             ex = make()
             self.exporters[key] = ex  # may evict (and delete) the least recently used one
-            folder = self.dir / hashlib.sha256(repr(key).encode()).hexdigest()[:16]
+            folder = self.dir / hashlib.sha256(repr((version, key)).encode()).hexdigest()[:16]
             folder.mkdir(parents=True, exist_ok=True)
             self.exporters.folders[key] = folder
         return ex, self.exporters.folders[key]
