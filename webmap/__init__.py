@@ -14,17 +14,36 @@ Configuration (``create_app(config)`` keys, else the environment)
 ``DEFAULT_LAYER``
     Thematic layer shown first (default ``population-65-share``).
 ``CACHE_SECONDS``
-    How long computed layers are kept (``GEO_KISSOS_CACHE_SECONDS``, default 300).
+    How long computed layers are kept at most (``GEO_KISSOS_CACHE_SECONDS``, default 300); a
+    change of the store is seen on the next request whatever this says (:mod:`webmap.data`).
+``TRUSTED_HOSTS``
+    Host names the app answers to (``GEO_KISSOS_TRUSTED_HOSTS``, comma-separated; ``.example.org``
+    also admits its subdomains). A request with another ``Host`` is a 400. Unset: any host (for
+    the development server on 127.0.0.1 only; set it whenever the app is reachable from a network).
+``PUBLIC_URL``
+    The public base URL (``GEO_KISSOS_PUBLIC_URL``, e.g. ``https://mapa.example.org/trh``): every
+    link the app writes is built from it, never from the request's ``Host``; its host is trusted.
+
+Every response of the API and the page says which data it shows: ``dataVersion`` and ``dataDate``
+in the JSON, a weak ``ETag`` from the data version and the URL; ``If-None-Match`` with it answers
+304 before any work.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+from collections.abc import Callable, Iterable
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
+from urllib.parse import urlsplit
 
 import xstatic.pkg.leaflet as xleaflet
-from flask import Flask, Response, send_from_directory
+from flask import Flask, Response, request, send_from_directory
+from werkzeug.exceptions import BadRequest
+from werkzeug.sansio.utils import host_is_trusted
 
+from geo_kissos.errors import ConfigError
 from geo_kissos.layers import load_layers
 from geo_kissos.store import default_store_url, open_store
 
@@ -59,8 +78,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         store = open_store(cfg.pop("DATABASE_URL", None) or default_store_url())
     layers = load_layers(cfg.pop("LAYERS_DIR", None))
     ttl = float(cfg.pop("CACHE_SECONDS", os.environ.get("GEO_KISSOS_CACHE_SECONDS", 300)))
+    public_url = cfg.pop("PUBLIC_URL", None) or os.environ.get("GEO_KISSOS_PUBLIC_URL") or None
+    trusted = cfg.pop("TRUSTED_HOSTS", None)
+    if trusted is None and os.environ.get("GEO_KISSOS_TRUSTED_HOSTS", "").strip():
+        trusted = os.environ["GEO_KISSOS_TRUSTED_HOSTS"]
     app.config.update(TILES=tiles or None, DEFAULT_LAYER=cfg.pop("DEFAULT_LAYER", "population-65-share"), **cfg)
-    app.extensions["geo_kissos"] = MapData(store, layers, ttl=ttl)
+    data = MapData(store, layers, ttl=ttl)
+    app.extensions["geo_kissos"] = data
+    _serve_hosts(app, trusted, public_url)
+    _data_versions(app, data)
 
     from .accounts import init_accounts
     from .api import bp as api_bp
@@ -84,3 +110,86 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         return send_from_directory(xleaflet.BASE_DIR, filename, max_age=86400)
 
     return app
+
+
+def _host_list(value: str | Iterable[str]) -> list[str]:
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return [h.strip() for h in items if h.strip()]
+
+
+def _serve_hosts(app: Flask, trusted: str | Iterable[str] | None, public_url: str | None) -> None:
+    """Refuse requests for a host not in ``trusted`` (400) and build links from ``public_url``.
+
+    The check is on the request's own ``Host`` (Werkzeug's rules: a port is ignored, a leading
+    dot admits subdomains); then, with a public URL, the request is seen by the app as addressed
+    to it (host, scheme and path prefix), so ``url_for(..., _external=True)`` writes it.
+    """
+    hosts = _host_list(trusted) if trusted is not None else None
+    public = None
+    if public_url:
+        public = urlsplit(public_url.strip())
+        if public.scheme not in ("http", "https") or not public.netloc:
+            raise ConfigError(f"GEO_KISSOS_PUBLIC_URL {public_url!r}: give an http(s) URL such as "
+                              "https://mapa.example.org/")
+        if hosts is not None:
+            hosts.append(public.hostname or public.netloc)
+    if hosts is None and public is None:
+        return
+    app.config["TRUSTED_HOSTS"] = hosts  # Flask >= 3.1 checks request.host against it too
+    inner: Callable[..., Any] = app.wsgi_app
+
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if hosts is not None:
+            host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+            if not host_is_trusted(host, hosts):
+                return BadRequest("Neznámý host / untrusted Host header")(environ, start_response)
+        if public is not None:
+            environ = {**environ, "HTTP_HOST": public.netloc, "wsgi.url_scheme": public.scheme,
+                       "SCRIPT_NAME": public.path.rstrip("/") + environ.get("SCRIPT_NAME", "")}
+        return inner(environ, start_response)
+
+    app.wsgi_app = wsgi  # type: ignore[method-assign]
+
+
+def _code_version() -> str:
+    try:
+        return version("geo-kissos")
+    except PackageNotFoundError:  # pragma: no cover - run from a plain checkout
+        return "dev"
+
+
+def _data_versions(app: Flask, data: MapData) -> None:
+    """One data version per request, an ETag on the API's and the page's answers, 304s."""
+    code = _code_version()
+
+    def etag() -> str | None:
+        if request.method not in ("GET", "HEAD") or not (request.blueprint == "api"
+                                                         or request.endpoint == "index"):
+            return None
+        gz = "gzip" if request.accept_encodings["gzip"] else "identity"
+        digest = hashlib.sha256(f"{code}\n{request.url}\n{gz}".encode()).hexdigest()[:16]
+        return f"{data.data_version()}-{digest}"
+
+    @app.before_request
+    def _begin() -> Response | None:
+        data.begin()
+        tag = etag()
+        if tag is not None and request.if_none_match.contains_weak(tag):
+            resp = Response(status=304)
+            resp.set_etag(tag, weak=True)
+            resp.vary.add("Accept-Encoding")
+            resp.headers["Cache-Control"] = "no-cache"
+            return resp
+        return None
+
+    @app.after_request
+    def _tag(resp: Response) -> Response:
+        tag = etag()
+        if tag is not None and resp.status_code == 200:
+            resp.set_etag(tag, weak=True)
+            resp.headers["X-Data-Version"] = data.data_version()
+        return resp
+
+    @app.teardown_request
+    def _end(exc: BaseException | None) -> None:
+        data.end()

@@ -60,6 +60,8 @@ def map_data() -> MapData:
 
 # --------------------------------------------------------------------------- responses
 def _dumps(obj: Any) -> bytes:
+    if isinstance(obj, dict):  # which data this is (the request's data version, webmap.data)
+        obj = {**obj, **map_data().version_fields()}
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
@@ -73,7 +75,7 @@ def send(body: bytes, status: int = 200, mimetype: str = JSON, gz: bytes | None 
     else:
         resp.set_data(body)
     if status == 200:
-        resp.headers["Cache-Control"] = "public, max-age=60"
+        resp.headers["Cache-Control"] = "no-cache"  # revalidate: the ETag answers 304 cheaply
     return resp
 
 

@@ -2,16 +2,26 @@
 
 One :class:`MapData` per app: it holds the store (opened once), the layer definitions and
 time-limited caches of layer frames, served geometries and the search index. The store is
-only read; after ``geo-kissos setup`` loads new data the caches refresh within
-``ttl`` seconds (``GEO_KISSOS_CACHE_SECONDS``, default 300).
+only read.
+
+One data version at a time: every request first asks the store cheaply whether it changed
+(:func:`store_stamp`: the GeoPackage file's identity and time, which every commit renews; on
+PostGIS the count and time of the import log's rows, which every import adds to). When it did,
+a new :class:`DataVersion` with empty caches replaces the old one as a whole, so the next request
+shows the new data and a feature and the list never mix two imports. A request keeps the version
+it started with (:meth:`MapData.begin`). Entries also expire after ``ttl`` seconds
+(``GEO_KISSOS_CACHE_SECONDS``, default 300), which only bounds memory.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import threading
 import time
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import geopandas as gpd
@@ -20,7 +30,7 @@ import pandas as pd
 
 from geo_kissos.crs import SERVE_EPSG
 from geo_kissos.layers import Layer, available_years, layer_frame
-from geo_kissos.store import Store
+from geo_kissos.store import GpkgStore, PostgisStore, Store
 
 from .geometry import CoverageGeometry, DissolvedCoverage
 
@@ -101,6 +111,50 @@ class TTLCache:
             self._data.clear()
 
 
+def store_stamp(store: Store) -> str:
+    """A short text that changes whenever the store's data change (cheap: no table is read).
+
+    GeoPackage: inode, size and modification time of the file (a commit renames a new file over
+    it). PostGIS: number and latest time of the import log's rows. Other stores: the import log
+    read whole.
+    """
+    if isinstance(store, GpkgStore):
+        try:
+            st = os.stat(store.path)
+        except FileNotFoundError:
+            return "missing"
+        return f"gpkg:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
+    if isinstance(store, PostgisStore):
+        from sqlalchemy import text
+
+        with store.engine.connect() as conn:
+            n, last = conn.execute(text("SELECT count(*), max(imported_at) FROM import_log")).one()
+        return f"pg:{n}:{last}"
+    log = store.read("import_log")
+    return f"log:{len(log)}:{log['imported_at'].max() if len(log) else ''}"
+
+
+@dataclass
+class DataVersion:
+    """One state of the store's data and the caches computed from it.
+
+    Attributes
+    ----------
+    stamp : str
+        :func:`store_stamp` when the version was taken.
+    id : str
+        Short public name of the version (a hash of the stamp, the same in every process that
+        serves the same store): ``dataVersion`` in the API and the basis of its ETags.
+    cache : TTLCache
+        What was computed from this version.
+    """
+
+    stamp: str
+    id: str
+    cache: TTLCache
+    _date: list[Any] = field(default_factory=list)
+
+
 class MapData:
     """Cached access to the store for the map and its API.
 
@@ -117,7 +171,54 @@ class MapData:
     def __init__(self, store: Store, layers: dict[str, Layer], ttl: float = 300.0):
         self.store = store
         self.layers = layers
-        self.cache = TTLCache(ttl)
+        self.ttl = ttl
+        self._swap = threading.Lock()
+        self._version = self._new_version(store_stamp(store))
+        self._local = threading.local()
+
+    # ---------------------------------------------------------------- data version
+    def _new_version(self, stamp: str) -> DataVersion:
+        vid = hashlib.sha256(stamp.encode()).hexdigest()[:16]
+        return DataVersion(stamp, vid, TTLCache(self.ttl))
+
+    def current(self) -> DataVersion:
+        """The version of the store's data now: a new one (empty caches) when the store changed."""
+        stamp = store_stamp(self.store)
+        with self._swap:
+            if stamp != self._version.stamp:
+                self._version = self._new_version(stamp)
+            return self._version
+
+    def begin(self) -> DataVersion:
+        """Take :meth:`current` for the calling thread's request (kept until :meth:`end`)."""
+        self._local.version = v = self.current()
+        return v
+
+    def end(self) -> None:
+        """Forget the calling thread's request version."""
+        self._local.version = None
+
+    @property
+    def version(self) -> DataVersion:
+        """The request's version (:meth:`begin`), else the latest one seen."""
+        return getattr(self._local, "version", None) or self._version
+
+    @property
+    def cache(self) -> TTLCache:
+        """The caches of :attr:`version`."""
+        return self.version.cache
+
+    def data_version(self) -> str:
+        """Public id of :attr:`version` (``dataVersion`` in every API response)."""
+        return self.version.id
+
+    def version_fields(self) -> dict[str, Any]:
+        """``dataVersion`` and ``dataDate`` (ISO date of the latest import's data, or None)."""
+        v = self.version
+        if not v._date:  # computed once per version
+            d = self.cache.get(("data_date",), self.store.data_date)
+            v._date.append(None if d is None or pd.isna(d) else pd.Timestamp(d).date().isoformat())
+        return {"dataVersion": v.id, "dataDate": v._date[0]}
 
     # ---------------------------------------------------------------- layers
     def frame(self, layer: Layer, year: int | None = None) -> gpd.GeoDataFrame:

@@ -165,3 +165,14 @@ def parse_zoom_only(args: MultiDict[str, str]) -> int | None:
         if name != "zoom":
             raise ParamError(name, "unknown parameter; use zoom")
     return _int(args, "zoom", 0, MAX_ZOOM)
+
+
+def parse_int(args: MultiDict[str, str], name: str, lo: int, hi: int) -> int | None:
+    """The optional integer parameter ``name`` in ``lo..hi`` (used by the export routes too).
+
+    Raises
+    ------
+    ParamError
+        When it is given twice, empty, not an integer or out of range.
+    """
+    return _int(args, name, lo, hi)

@@ -33,7 +33,8 @@ def register_views(app: Flask) -> None:
     @app.errorhandler(Exception)
     def server_error(exc: Exception) -> Response:
         log.exception("unhandled error on %s", request.path)
-        body = {"code": "ServerError", "description": f"{type(exc).__name__}: {exc}"}
+        # the details (which may name private paths) go to the log only
+        body = {"code": "ServerError", "description": "internal error; the details are in the server log"}
         if request.path.startswith("/api"):
             return send(json.dumps(body, ensure_ascii=False).encode("utf-8"), status=500)
         return Response("Interní chyba mapy / internal error: " + body["description"], status=500,

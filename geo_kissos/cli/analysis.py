@@ -34,6 +34,7 @@ from ..analysis.fca import METHODS, gaussian_decay
 from ..analysis.inputs import _is_field_only
 from ..catalogue import SERVICE_TYPE_BY_CODE
 from ..export.tables import with_type_names, write_xlsx
+from ..safe_cells import csv_frame
 from .options import open_cli_store, store_option
 from .tables import read_changes_file, read_norms_file, type_code
 
@@ -52,7 +53,7 @@ def write_table(df: pd.DataFrame, out: Path, sheet: str = "table",
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         if suffix == ".csv":
-            df.to_csv(out, index=False, encoding="utf-8-sig")
+            csv_frame(df).to_csv(out, index=False, encoding="utf-8-sig")  # formula-like text as text
         else:  # bold header, frozen first row, filter, fitted column widths
             write_xlsx({sheet[:31]: df}, out, about=[("rok", str(year))] if year is not None else ())
     except OSError as exc:  # a read-only folder, a file in the way, the file open in Excel

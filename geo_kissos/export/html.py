@@ -5,6 +5,10 @@ base map tiles are used and no other library is loaded, so the page makes no net
 all. The page shows the same content as the printed map: the ORP's municipalities coloured by the
 shared classes, the rest of the region greyed, ORP outlines, service sites, title, legend, data
 date and source. Element ids are numbered in order, so the same input gives the same bytes.
+
+Names are text: Folium's tooltips and Leaflet's layer list insert what they are given as HTML,
+so every property shown in a tooltip, every tooltip alias and every layer name is HTML-escaped
+here (an ORP called ``<img src=x onerror=...>`` is shown as those characters, nothing runs).
 """
 
 from __future__ import annotations
@@ -49,13 +53,23 @@ def leaflet_assets() -> tuple[str, str]:
     return js, css
 
 
+def _text(value: object) -> str:
+    """``value`` as HTML text (tooltips and the layer list insert their strings as HTML)."""
+    return html.escape(str(value), quote=True)
+
+
+def _tooltip(fields: list[str], aliases: list[str]) -> folium.GeoJsonTooltip:
+    return folium.GeoJsonTooltip(fields, aliases=[_text(a) for a in aliases])
+
+
 def _geojson(gdf: gpd.GeoDataFrame, columns: list[str], simplify: float = 0.0) -> dict:
+    """The columns as GeoJSON properties, every value an HTML-escaped string (or null)."""
     g = gdf[[*columns, gdf.geometry.name]].copy()
     if simplify:
         g[g.geometry.name] = g.geometry.simplify(simplify, preserve_topology=True)
     g = g.to_crs(SERVE_EPSG)
     for c in columns:
-        g[c] = g[c].astype(object).where(g[c].notna(), None).map(lambda v: v if v is None else str(v))
+        g[c] = g[c].astype(object).where(g[c].notna(), None).map(lambda v: v if v is None else _text(v))
     return json.loads(g.to_json(drop_id=True))
 
 
@@ -127,7 +141,7 @@ def orp_html(data: MapData, orp_code: str) -> str:
         name="území mimo ORP",
         style_function=lambda f: {"fillColor": L.NEIGHBOUR_FILL, "color": "#ffffff", "weight": 0.6,
                                   "fillOpacity": 1.0},
-        tooltip=folium.GeoJsonTooltip(["name", "orp_name"], aliases=["obec", "ORP"]),
+        tooltip=_tooltip(["name", "orp_name"], aliases=["obec", "ORP"]),
     ).add_to(m)
     if data.areas is not None:
         areas = data.areas[data.areas["orp_code"] == orp_code].copy()
@@ -135,11 +149,11 @@ def orp_html(data: MapData, orp_code: str) -> str:
         areas["label"] = areas["label"].fillna("bez údajů") if "label" in areas else "bez údajů"
         folium.GeoJson(
             _geojson(areas, ["name", "colour", "label"], SIMPLIFY_M),
-            name=data.title,
+            name=_text(data.title),
             style_function=lambda f: {"fillColor": f["properties"]["colour"], "color": "#ffffff",
                                       "weight": 0.8, "fillOpacity": 0.9},
             highlight_function=lambda f: {"weight": 2.5, "color": "#333333"},
-            tooltip=folium.GeoJsonTooltip(["name", "label"], aliases=["obec", data.legend_title]),
+            tooltip=_tooltip(["name", "label"], aliases=["obec", data.legend_title]),
         ).add_to(m)
     else:  # points layer: the ORP's municipalities as a light base
         folium.GeoJson(
@@ -147,7 +161,7 @@ def orp_html(data: MapData, orp_code: str) -> str:
             name="obce ORP",
             style_function=lambda f: {"fillColor": "#fbfbf7", "color": "#c8c8c8", "weight": 0.6,
                                       "fillOpacity": 1.0},
-            tooltip=folium.GeoJsonTooltip(["name"], aliases=["obec"]),
+            tooltip=_tooltip(["name"], aliases=["obec"]),
         ).add_to(m)
     folium.GeoJson(
         _geojson(data.orps, ["name"], SIMPLIFY_M),
@@ -157,7 +171,7 @@ def orp_html(data: MapData, orp_code: str) -> str:
     ).add_to(m)
     folium.GeoJson(
         _geojson(orp, ["name"]),
-        name=f"hranice ORP {name}",
+        name=f"hranice ORP {_text(name)}",
         style_function=lambda f: {"fill": False, "color": L.OUTLINE, "weight": 3},
         interactive=False,
     ).add_to(m)
@@ -171,7 +185,7 @@ def orp_html(data: MapData, orp_code: str) -> str:
             marker=folium.CircleMarker(radius=5, weight=1, color="#222222", fill=True, fill_opacity=0.95),
             style_function=lambda f: {"fillColor": f["properties"].get("colour") or "#1f78b4",
                                       "fill": True, "fillOpacity": 0.95},
-            tooltip=folium.GeoJsonTooltip(cols, aliases=[shown[c] for c in cols]) if cols else None,
+            tooltip=_tooltip(cols, aliases=[shown[c] for c in cols]) if cols else None,
         ).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]])

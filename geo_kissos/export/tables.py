@@ -33,6 +33,7 @@ from ..analysis import (
     coverage_ratios,
 )
 from ..catalogue import SERVICE_TYPE_BY_CODE
+from ..safe_cells import csv_frame, xlsx_cell
 
 #: Fixed timestamp written into XLSX files (document properties and ZIP entries).
 FIXED_TIME = datetime(2000, 1, 1, 0, 0, 0)
@@ -146,9 +147,13 @@ with_type_names = _with_type_names
 
 # --------------------------------------------------------------------------- writing
 def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
-    """UTF-8 CSV with BOM (Excel shows Czech letters), a header row, ``\\n`` line ends, no index."""
+    """UTF-8 CSV with BOM (Excel shows Czech letters), a header row, ``\\n`` line ends, no index.
+
+    Text that a spreadsheet would run as a formula is written with a leading ``'``
+    (:mod:`geo_kissos.safe_cells`); numbers are written as they are.
+    """
     path = Path(path)
-    df.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    csv_frame(df).to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
     return path
 
 
@@ -174,6 +179,9 @@ def write_xlsx(tables: dict[str, pd.DataFrame], path: str | Path,
                about: Iterable[tuple[str, str]] = ()) -> Path:
     """One workbook: a sheet per table (same columns and rows as the CSV) and an ``about`` sheet.
 
+    Text cells are always stored as text: one beginning like a formula (``=``, ``+``, ``-``, ``@``)
+    is written as a string with the quote prefix, never as a formula (:mod:`geo_kissos.safe_cells`).
+
     Parameters
     ----------
     tables : dict of str to DataFrame
@@ -183,15 +191,16 @@ def write_xlsx(tables: dict[str, pd.DataFrame], path: str | Path,
         Metadata rows (ORP, year, data date, source...).
     """
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell import Cell, WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     wb = Workbook(write_only=True)  # streaming writer: several times faster on long tables
     bold = Font(bold=True)
 
-    def header(ws: object, names: list[str]) -> list[WriteOnlyCell]:
-        cells = [WriteOnlyCell(ws, value=n) for n in names]
+    def header(ws: object, names: list[str]) -> list[Cell]:
+        cells = [xlsx_cell(ws, n) for n in names]
+        cells = [c if isinstance(c, Cell) else WriteOnlyCell(ws, value=c) for c in cells]
         for c in cells:
             c.font = bold
         return cells
@@ -206,7 +215,7 @@ def write_xlsx(tables: dict[str, pd.DataFrame], path: str | Path,
             ws.column_dimensions[get_column_letter(i)].width = min(max(8, width + 2), 60)
         ws.append(header(ws, [str(c) for c in df.columns]))
         for row in df.itertuples(index=False):
-            ws.append([_cell(v) for v in row])
+            ws.append([xlsx_cell(ws, _cell(v)) for v in row])
     ws = wb.create_sheet("about")
     ws.column_dimensions["A"].width = 22
     ws.column_dimensions["B"].width = 90
@@ -214,7 +223,7 @@ def write_xlsx(tables: dict[str, pd.DataFrame], path: str | Path,
     present = {str(c) for df in tables.values() for c in df.columns}
     for key, value in [*about, *((f"sheet {k}", v) for k, v in SHEETS.items() if k in tables),
                        *((f"sloupec {c}", d) for c, d in COLUMNS_CS.items() if c in present)]:
-        ws.append([key, value])
+        ws.append([xlsx_cell(ws, key), xlsx_cell(ws, value)])
     wb.properties.creator = "geo-kissos"
     wb.properties.created = FIXED_TIME
     wb.properties.modified = FIXED_TIME

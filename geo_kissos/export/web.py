@@ -10,8 +10,16 @@ Routes (``orp`` is an ORP code or name; query ``year=`` and ``sites=`` as in the
     GET /export/atlas/<layer_id>.pdf              the atlas of all ORPs
 
 Files are rendered on first request into a private temporary folder and reused while the
-store's data date, layer, year and options stay the same. Maps and tables are served as
+store's data version, layer, year and options stay the same. Maps and tables are served as
 attachments with a readable file name (``?inline=1`` shows them in the browser instead).
+
+The work a request can cause is bounded: the query is checked before anything is computed
+(``year`` an integer in 1900..2100, ``sites`` as in the CLI, ``inline``, and ``layer`` for the
+tables; anything else is a 400 naming the parameter, as in the API), an unknown layer or ORP is a
+404, at most :data:`MAX_EXPORTERS` exporters are kept (least recently used first out, their
+folder deleted with them, all of them when the data change) and the private folder is removed
+when the app goes away. An unexpected error is a 500 with a generic text; the details (which may
+hold private paths) go to the log only.
 
 The store is the web map's (``app.extensions["geo_kissos"].store``) when there is one,
 otherwise ``app.config["EXPORT_STORE"]`` or the default store.
@@ -19,16 +27,24 @@ otherwise ``app.config["EXPORT_STORE"]`` or the default store.
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import shutil
 import tempfile
 import threading
+import weakref
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from cachetools import LRUCache
 from flask import Blueprint, Response, abort, current_app, jsonify, request, send_file, url_for
+from werkzeug.exceptions import HTTPException
 
 from ..errors import GeoKissosError, UnknownLayerError
-from .data import DEFAULT_LAYER, ascii_slug, parse_sites
+from .data import DEFAULT_LAYER, parse_sites
 from .exporter import MAP_FORMATS, Exporter, UnknownOrpError
+
+log = logging.getLogger(__name__)
 
 export_blueprint = Blueprint("export", __name__, url_prefix="/export")
 
@@ -40,21 +56,58 @@ MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+#: Exporters (each with its region data and its folder of files) kept per app.
+MAX_EXPORTERS = 8
+#: Query parameters of the export routes (``layer`` only for the tables).
+PARAMETERS = ("year", "sites", "inline")
+#: Text of an unexpected error (the details are logged, never sent: they may name private paths).
+SERVER_ERROR = "Export se nepodařil (interní chyba) / the export failed (internal error)"
+
+
+class _Exporters(LRUCache):
+    """The cached exporters; an exporter's folder is deleted when it leaves the cache."""
+
+    def __init__(self, maxsize: int) -> None:
+        super().__init__(maxsize)
+        self.folders: dict[tuple, Path] = {}
+
+    def popitem(self) -> tuple[Any, Any]:
+        key, value = super().popitem()
+        shutil.rmtree(self.folders.pop(key, Path("/nonexistent")), ignore_errors=True)
+        return key, value
 
 
 class _State:
     """Per-app state: the output folder, cached exporters and a render lock."""
 
-    def __init__(self) -> None:
+    def __init__(self, maxsize: int = MAX_EXPORTERS) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="gk-export-"))
         self.lock = threading.Lock()
-        self.exporters: dict[tuple, Exporter] = {}
+        self.exporters = _Exporters(maxsize)
+        self.version: str | None = None
+        self._cleanup = weakref.finalize(self, shutil.rmtree, str(self.dir), True)
+
+    def exporter(self, key: tuple, version: str, make: Any) -> tuple[Exporter, Path]:
+        """The exporter and folder of ``key``; everything cached is dropped when ``version``
+        (the store's data) changes. Call with :attr:`lock` held."""
+        if version != self.version:
+            while self.exporters:
+                self.exporters.popitem()
+            self.version = version
+        ex = self.exporters.get(key)
+        if ex is None:
+            ex = make()
+            self.exporters[key] = ex  # may evict (and delete) the least recently used one
+            folder = self.dir / hashlib.sha256(repr((version, key)).encode()).hexdigest()[:16]
+            folder.mkdir(parents=True, exist_ok=True)
+            self.exporters.folders[key] = folder
+        return ex, self.exporters.folders[key]
 
 
 def _state() -> _State:
     ext = current_app.extensions
     if "geo_kissos_export" not in ext:
-        ext["geo_kissos_export"] = _State()
+        ext["geo_kissos_export"] = _State(int(current_app.config.get("EXPORT_CACHE_SIZE", MAX_EXPORTERS)))
     return ext["geo_kissos_export"]
 
 
@@ -72,31 +125,67 @@ def _store_and_layers() -> tuple[Any, Path | None]:
     return store, layers_dir
 
 
-def _exporter(layer_id: str) -> tuple[Exporter, Path]:
-    """A cached exporter for the layer and the request's year/sites (fresh when the store's data
-    date changes), and the folder its files go to."""
-    store, layers_dir = _store_and_layers()
-    year = request.args.get("year", type=int)
+def _short(text: str, n: int = 40) -> str:
+    return text if len(text) <= n else text[:n] + "…"
+
+
+def _known_layers(layers_dir: Path | None) -> dict[str, Any]:
+    ext = current_app.extensions.get("geo_kissos")
+    layers = getattr(ext, "layers", None)
+    if layers:
+        return layers
+    from ..layers import load_layers
+
+    return load_layers(layers_dir)
+
+
+def _data_version(store: Any) -> str:
+    ext = current_app.extensions.get("geo_kissos")
+    version = getattr(ext, "data_version", None)
+    if callable(version):  # the web map's current data version (changes with every import)
+        return str(version())
+    return str(store.data_date())
+
+
+def _query(tables: bool) -> tuple[int | None, str | tuple[str, ...]]:
+    """The checked ``year`` and ``sites`` of the request (a 400 naming the parameter otherwise)."""
+    from webmap.params import ParamError, parse_int
+
+    allowed = (*PARAMETERS, "layer") if tables else PARAMETERS
+    for name in request.args:
+        if name not in allowed:
+            raise ParamError(_short(name), f"unknown parameter; use {', '.join(allowed)}")
+    year = parse_int(request.args, "year", 1900, 2100)
+    raw = request.args.getlist("sites")
+    if len(raw) > 1:
+        raise ParamError("sites", "given more than once")
     try:
-        sites = parse_sites(request.args.get("sites", "auto"))
+        sites = parse_sites(raw[0] if raw else "auto")
     except ValueError as exc:
-        abort(400, str(exc))
-    key = (layer_id, year, sites, str(store.data_date()))
+        raise ParamError("sites", _short(str(exc), 200)) from None
+    if isinstance(sites, tuple):
+        sites = tuple(sorted(set(sites)))
+    return year, sites
+
+
+def _exporter(layer_id: str, tables: bool = False) -> tuple[Exporter, Path]:
+    """A cached exporter for the layer and the request's year/sites (fresh when the store's data
+    change), and the folder its files go to. Everything is checked before any work is done."""
+    store, layers_dir = _store_and_layers()
+    year, sites = _query(tables)
+    layers = _known_layers(layers_dir)
+    if layer_id not in layers:
+        raise UnknownLayerError(f"unknown layer {_short(layer_id)!r}; known: {', '.join(layers)}")
     st = _state()
     with st.lock:
-        ex = st.exporters.get(key)
-        if ex is None:
-            ex = Exporter(store, layer_id, year, sites=sites, layers_dir=layers_dir)
-            st.exporters = {k: v for k, v in st.exporters.items() if k[3] == key[3]}
-            st.exporters[key] = ex
-    folder = st.dir / ascii_slug("-".join(str(k) for k in key))
-    folder.mkdir(parents=True, exist_ok=True)
-    return ex, folder
+        version = _data_version(store)
+        return st.exporter((layer_id, year, sites), version,
+                           lambda: Exporter(store, layer_id, year, sites=sites, layers_dir=layers_dir))
 
 
-def _send(path: Path, fmt: str, download_name: str) -> Response:
+def _send(file: IO[bytes], fmt: str, download_name: str) -> Response:
     inline = request.args.get("inline", "") in ("1", "true", "yes")
-    return send_file(path, mimetype=MIMETYPES[fmt], as_attachment=not inline,
+    return send_file(file, mimetype=MIMETYPES[fmt], as_attachment=not inline,
                      download_name=download_name, max_age=0)
 
 
@@ -104,6 +193,19 @@ def _send(path: Path, fmt: str, download_name: str) -> Response:
 @export_blueprint.errorhandler(UnknownOrpError)
 def _not_found(exc: GeoKissosError) -> tuple[Response, int]:
     return jsonify(error=str(exc)), 404
+
+
+@export_blueprint.errorhandler(Exception)
+def _failed(exc: Exception) -> tuple[Response, int]:
+    from webmap.params import ParamError
+
+    if isinstance(exc, ParamError):
+        return jsonify(code="InvalidParameterValue", error=str(exc), description=str(exc),
+                       parameter=exc.param), 400
+    if isinstance(exc, HTTPException):
+        return jsonify(error=exc.description), exc.code or 500
+    log.error("export %s failed", request.path, exc_info=exc)
+    return jsonify(error=SERVER_ERROR), 500
 
 
 @export_blueprint.get("/")
@@ -137,7 +239,8 @@ def atlas(layer_id: str) -> Response:
     with _state().lock:
         if not path.exists():
             ex.export_all(folder, formats=("pdf",), atlas=True, progress=False)
-    return _send(path, "pdf", f"atlas_{layer_id}_{ex.year}.pdf")
+        file = path.open("rb")  # opened under the lock: an evicted folder may go right after
+    return _send(file, "pdf", f"atlas_{layer_id}_{ex.year}.pdf")
 
 
 @export_blueprint.get("/<orp>/<name>.<fmt>")
@@ -145,13 +248,15 @@ def orp_file(orp: str, name: str, fmt: str) -> Response:
     """A map (``<layer_id>.png|pdf|html``) or a table (``gaps.csv``...) of one ORP."""
     fmt = fmt.lower()
     if (name, fmt) in TABLE_FILES:
-        ex, folder = _exporter(request.args.get("layer", DEFAULT_LAYER))  # the layer only fixes the year
+        # the layer only fixes the year
+        ex, folder = _exporter(request.args.get("layer", DEFAULT_LAYER), tables=True)
         kind = TABLE_FILES[(name, fmt)]
     elif fmt in MAP_FORMATS:
         ex, folder = _exporter(name)
         kind = fmt
     else:
-        abort(404, f"no export {name}.{fmt}: use <layer>.png|pdf|html, gaps.csv, coverage.csv or tables.xlsx")
+        abort(404, f"no export {_short(name)}.{_short(fmt, 8)}: "
+                   "use <layer>.png|pdf|html, gaps.csv, coverage.csv or tables.xlsx")
     code = ex.resolve_orp(orp)
     file_name = ex.file_name(code, kind)
     path = ex.orp_dir(folder, code) / file_name
@@ -161,7 +266,8 @@ def orp_file(orp: str, name: str, fmt: str) -> Response:
                 ex.export_orp(code, folder, [fmt])
             except GeoKissosError as exc:
                 abort(409, str(exc))
-    return _send(path, fmt, file_name)
+        file = path.open("rb")
+    return _send(file, fmt, file_name)
 
 
 __all__ = ["export_blueprint"]

@@ -9,13 +9,17 @@ Writers are serialised across processes by an OS file lock (``fcntl.flock`` on `
 beside the file) held from the first read of a transaction to the rename, so two imports or two
 web submissions at the same moment both land (the second waits; ``GEO_KISSOS_LOCK_TIMEOUT``
 seconds, default 300, then a clear :class:`StoreError`). A temp file left by a killed writer is
-removed by the next writer.
+removed by the next writer. A commit that meets a full disk (or the file size limit) is a
+:class:`StoreError` "no space left on <folder>"; the temp file is removed and the store is as it
+was.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
+import resource
 import tempfile
 import threading
 import time
@@ -37,6 +41,40 @@ from .base import Store, Writer
 SCHEMA_VERSION = 1
 _META = "gk_meta"
 _OGR_GEOMETRY = {"MULTIPOLYGON": "MultiPolygon", "POINT": "Point"}
+#: errno values of a write that found no room: full device, file size limit, disk quota.
+_NO_SPACE_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+#: Free bytes below which a failed write is taken as one that found no room.
+_ROOM_BYTES = 256 * 1024
+#: The same as GDAL / SQLite word it (their errors carry no errno).
+_NO_SPACE_TEXTS = ("no space left", "disk is full", "file too large", "quota exceeded", "disk quota")
+
+
+def _no_space(exc: BaseException) -> bool:
+    """True when ``exc`` (or what caused it) is a write that found no room."""
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if isinstance(e, OSError) and e.errno in _NO_SPACE_ERRNOS:
+            return True
+        if any(t in str(e).lower() for t in _NO_SPACE_TEXTS):
+            return True
+        e = e.__cause__ or e.__context__
+    return False
+
+
+def _no_room(folder: Path, tmp: str) -> bool:
+    """True when a failed write stopped for lack of room: GDAL often reports only "Failed to
+    commit transaction", so look at the file system (checked before the temp file is removed)."""
+    try:
+        st = os.statvfs(folder)
+        size = os.path.getsize(tmp) if tmp and os.path.exists(tmp) else 0
+    except OSError:
+        return False
+    if st.f_bavail * st.f_frsize < _ROOM_BYTES:  # the device is (nearly) full
+        return True
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]  # the process may not grow a file further
+    return limit != resource.RLIM_INFINITY and size + _ROOM_BYTES > limit
 
 
 class _GpkgWriter(Writer):
@@ -138,10 +176,12 @@ class GpkgStore(Store):
 
     # -- writing -----------------------------------------------------------------------------
     def _write_all(self, tables: dict[str, pd.DataFrame]) -> None:
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}-", suffix=".gpkg", dir=self.path.parent)
-        os.close(fd)
-        os.unlink(tmp)
+        """Write every table into a new file and rename it over the store (see the module doc)."""
+        tmp = ""
         try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}-", suffix=".gpkg", dir=self.path.parent)
+            os.close(fd)
+            os.unlink(tmp)
             meta = pd.DataFrame({"key": ["schema_version"], "value": [str(SCHEMA_VERSION)]})
             pyogrio.write_dataframe(meta, tmp, layer=_META, driver="GPKG")
             for name in TABLES:
@@ -156,8 +196,15 @@ class GpkgStore(Store):
                     gtype = _OGR_GEOMETRY[spec.geometry_type]
                     pyogrio.write_dataframe(df, tmp, layer=name, driver="GPKG", geometry_type=gtype)
             os.replace(tmp, self.path)
+        except Exception as exc:
+            if _no_space(exc) or _no_room(self.path.parent, tmp):
+                raise StoreError(
+                    f"no space left on {self.path.parent} (device full or file size limit reached): "
+                    f"nothing was written, {self.path.name} is unchanged"
+                ) from exc
+            raise
         finally:
-            if os.path.exists(tmp):
+            if tmp and os.path.exists(tmp):
                 os.unlink(tmp)
 
     @property

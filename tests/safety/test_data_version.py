@@ -1,0 +1,76 @@
+"""Issue 15.9: one data version at a time, named in every response, with an ETag.
+
+An import into the served store is seen by the very next request (new ``dataVersion``, new
+ETag), the list and the feature agree, and ``If-None-Match`` with the current ETag is a 304.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import copy_store
+
+from geo_kissos.store import PostgisStore
+from webmap import create_app
+
+LAYER = "population-65-share"
+
+
+@pytest.fixture(params=("gpkg", "postgis"))
+def served_store(request, loaded_gpkg_copy):
+    if request.param == "gpkg":
+        yield loaded_gpkg_copy
+        return
+    pg = PostgisStore(request.getfixturevalue("pg_url"))
+    copy_store(loaded_gpkg_copy, pg)
+    yield pg
+    pg.close()
+
+
+def _rename_and_log(store, code: str, name: str) -> None:
+    """An import: a municipality renamed, with its import-log row."""
+    mun = store.read("municipality", {"municipality_code": code})
+    mun["name"] = name
+    with store.transaction() as w:
+        w.upsert("municipality", mun)
+        w.log_import(kind="boundaries", source=f"rename-{name}.gpkg", checksum=name.encode().hex()[:64].ljust(64, "0"),
+                     rows_read=1, rows_written=1, data_date=None)
+
+
+def test_every_response_names_its_data_version(served_store):
+    client = create_app({"STORE": served_store, "TILES": None}).test_client()
+    for url in ("/api/", "/api/collections", f"/api/collections/{LAYER}", f"/api/collections/{LAYER}/items?limit=2",
+                "/api/places", "/api/boundaries/orp?zoom=6"):
+        r = client.get(url)
+        assert r.status_code == 200, url
+        assert r.json["dataVersion"] and "dataDate" in r.json, url
+        assert r.headers["ETag"].startswith('W/"' + r.json["dataVersion"]), url
+        assert r.headers["X-Data-Version"] == r.json["dataVersion"]
+        again = client.get(url, headers={"If-None-Match": r.headers["ETag"]})
+        assert again.status_code == 304 and again.data == b"", url
+    page = client.get("/")
+    assert page.status_code == 200 and page.headers.get("ETag")
+
+
+def test_an_import_is_seen_by_the_next_request_and_list_and_item_agree(served_store):
+    client = create_app({"STORE": served_store, "TILES": None, "CACHE_SECONDS": 3600}).test_client()
+    url = f"/api/collections/{LAYER}/items?limit=10000"
+    first = client.get(url)
+    feature = first.json["features"][0]
+    code = feature["id"]
+    item_url = f"/api/collections/{LAYER}/items/{code}"
+    item = client.get(item_url)
+    assert item.json["dataVersion"] == first.json["dataVersion"]
+    tag = first.headers["ETag"]
+
+    _rename_and_log(served_store, code, "Nové Jméno")
+
+    stale = client.get(url, headers={"If-None-Match": tag})
+    assert stale.status_code == 200  # not a 304: the data changed
+    assert stale.headers["ETag"] != tag and stale.json["dataVersion"] != first.json["dataVersion"]
+    listed = {f["id"]: f for f in stale.json["features"]}[code]
+    one = client.get(item_url).json
+    assert one["dataVersion"] == stale.json["dataVersion"]
+    assert listed["properties"]["name"] == one["properties"]["name"] == "Nové Jméno"
+    places = client.get("/api/places").json
+    assert places["dataVersion"] == stale.json["dataVersion"]
+    assert any(p["name"] == "Nové Jméno" for p in places["places"])
