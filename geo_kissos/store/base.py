@@ -30,6 +30,9 @@ class Writer(ABC):
     def delete(self, table: str, where: dict[str, Any] | None = None) -> int:
         """Delete rows matching ``where`` (all rows when None); return how many."""
 
+    def lock_import(self, kind: str) -> None:  # noqa: B027 - optional hook
+        """Serialise imports of ``kind`` until this transaction ends (no-op where writers are serial)."""
+
     def replace(self, table: str, df: pd.DataFrame, where: dict[str, Any] | None = None) -> int:
         """Delete rows matching ``where`` then insert ``df``: a partition rewritten whole."""
         self.delete(table, where)

@@ -9,7 +9,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 from geoalchemy2.shape import from_shape
-from sqlalchemy import Connection, Engine, create_engine, delete, select
+from sqlalchemy import Connection, Engine, create_engine, delete, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import make_url
 
@@ -93,6 +93,10 @@ class _PgWriter(Writer):
         for i in range(0, len(recs), _BATCH):
             self._conn.execute(stmt, recs[i : i + _BATCH])
         return len(new)
+
+    def lock_import(self, kind: str) -> None:
+        """A transaction-scoped advisory lock per import kind: two imports of one kind run one after the other."""
+        self._conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"geo_kissos.import.{kind}"})
 
     def delete(self, table: str, where: dict[str, Any] | None = None) -> int:
         frames.spec(table)
