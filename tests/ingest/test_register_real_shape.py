@@ -248,3 +248,49 @@ def test_numbers_of_the_nested_item_are_kept(write_register, item):
     it = item("3400001", forms=(("pob", "luzka", 12.5),))
     got = list(iter_register(write_register([it])))
     assert got == [(1, it)] and np.isclose(got[0][1]["formy"][0]["kapacity"][0]["pocet"], 12.5)
+
+
+# -- the demo's withheld addresses: not in the store, the API or an export (issue 15.4) ----------
+
+def _withheld_streets(data_dir: Path) -> list[tuple[str, str, str, int]]:
+    """(service id, municipality code, "street number", address code) of the demo's withheld facilities."""
+    items = json.loads((data_dir / "rpss.json").read_text(encoding="utf-8"))["polozky"]
+    out = []
+    for i in items:
+        for z in i["zarizeni"]:
+            a = z["adresa"] or {}
+            if z["utajenaAdresa"] and a.get("ulice"):
+                out.append((i["identifikator"], a["obec"]["id"].split("/")[1],
+                            f"{a['ulice']['nazev']} {a['cisloDomovni']}", a["kodAdresnihoMista"]))
+    return out
+
+
+def test_demo_withheld_addresses_stay_hidden(loaded_store: Store, data_dir: Path, tmp_path: Path):
+    from geo_kissos.export.exporter import Exporter
+    from webmap import create_app
+
+    hidden = _withheld_streets(data_dir)
+    assert hidden, "the demo must hold withheld addresses with a street"
+    site = loaded_store.read("site")
+    mine = site[site["service_id"].isin({h[0] for h in hidden})]
+    assert (mine["location_quality"] == WITHHELD_QUALITY).any()
+    assert not set(site["ruian_address_code"].dropna()) & {str(h[3]) for h in hidden}
+    text = dump_store(loaded_store)
+    streets = [h[2] for h in hidden]
+    assert not [s for s in streets if s in text]
+    client = create_app({"STORE": loaded_store, "TILES": None}).test_client()
+    r = client.get("/api/collections/sites/items?limit=10000")
+    assert r.status_code == 200
+    feats = {f["properties"]["site_id"]: f for f in r.get_json()["features"]}
+    served = [feats[s] for s in mine["site_id"] if s in feats]
+    assert served and all(f["properties"]["location_quality"] == WITHHELD_QUALITY and not f["properties"]["address"]
+                          for f in served if f["properties"]["service_id"] in {h[0] for h in hidden})
+    body = r.get_data(as_text=True)
+    assert not [s for s in streets if s in body]
+    mun = loaded_store.read("municipality").set_index("municipality_code")
+    orp = mun.loc[hidden[0][1], "orp_code"]
+    Exporter(loaded_store, "sites").export_orp(orp, tmp_path / "out", "html")
+    files = [p for p in (tmp_path / "out").rglob("*.html")]
+    exported = "\n".join(p.read_text(encoding="utf-8") for p in files)
+    assert files and hidden[0][0] in exported or mun.loc[hidden[0][1], "name"] in exported
+    assert not [s for s in streets if s in exported]
