@@ -7,11 +7,14 @@ published descriptions and consumers of the real file)::
       {"id": 123, "identifikator": "1234567", "portalId": ...,
        "datumPoskytovaniOd": "2012-01-01", "datumPoskytovaniDo": null,
        "druhSocialniSluzby": {"id": "DruhSocialniSluzby/13"},
-       "poskytovatel": {"ico": "12345678", "nazev": "...", "adresa": {...}},
-       "ciloveSkupiny": [{"id": "CilovaSkupinaOsoby/24"}],
+       "poskytovatel": {"ico": 12345678, "nazev": "...", "adresa": {...}, "statutarniOrgany": [...],
+                        "telefony": [...], "emaily": [...], "weby": [...]},
+       "ciloveSkupiny": [{"cilovaSkupina": {"id": "CilovaSkupinaOsoby/24"}}],
+       "telefony": [{"telefon": "..."}], "emaily": [{"email": "..."}], "weby": [{"web": "..."}],
+       "rozsirenePusobnostiVKraji": [...], "doplnkoveUdaje": {...},
        "formy": [{"forma": {"id": "FormaSocialniSluzby/pob"},
                   "kapacity": [{"pocet": 32, "typ": {"id": "TypKapacitySocialniSluzby/luzka"}}]}],
-       "zarizeni": [{"nazev": "...", "utajenaAdresa": false,
+       "zarizeni": [{"nazev": "...", "utajenaAdresa": false, "poskytujeOd": "2012-01-01", "poskytujeDo": null,
                      "adresa": {"kodAdresnihoMista": 11867906, "obec": {"id": "Obec/554499"},
                                 "ulice": {"nazev": "Nemocniční"}, "cisloDomovni": 2272, "psc": "35201"}}]},
       ...]}
@@ -23,18 +26,39 @@ Assumptions, documented because the codelists are separate files:
   (``polozky[].id`` + ``nazev.cs``), matched to the § catalogue by the Czech name. The codelist is
   taken from ``--types`` or from the same folder as the register. A § code given directly
   (``"49"``, ``"§ 49"``, ``{"kod": "49"}``) is accepted too.
-* ``ciloveSkupiny[].id`` are references to the codelist of target groups
+* ``ciloveSkupiny[].cilovaSkupina.id`` (the real shape, one level deeper; a flat ``{"id": ...}``
+  is accepted too) are references to the codelist of target groups
   (``CilovaSkupinaOsoby/N``). They are stored as Czech names, ``;``-joined, resolved with the
   codelist ``cilove-skupiny-osoby.json`` (or ``cilove-skupiny.json``) beside the register or given
   by ``--target-groups`` (see :mod:`geo_kissos.ingest.target_groups`); an id not in the codelist,
   or every id when there is no codelist, is kept as the raw reference and counted in a warning.
 * Forms: ``FormaSocialniSluzby/pob|amb|ter`` -> residential, outpatient, field.
 * Capacity types: ``TypKapacitySocialniSluzby/luzka|klient|kontakt|interv|hovor`` -> units
-  ``beds, clients, contacts, interventions, calls``; capacity is kept per form and unit.
+  ``beds, clients, contacts, interventions, calls``; capacity is kept per form and unit, and two
+  capacities of one form and type are summed. ``pocet`` is the registered maximum.
 * ``identifikator`` (the registration number of the service) is the service id (``id`` when absent).
-* The register has no service name: the name stored is the first facility's ``nazev``.
-* The provider's IČO is ``poskytovatel.ico``; when no facility has an address, the service is
-  placed in the region by ``poskytovatel.adresa`` or ``kontaktniAdresy[]`` (``obec``).
+* The register has no service name: the name stored is the first facility's ``nazev``. Names are
+  stored and compared without leading or trailing spaces.
+* The provider's IČO is ``poskytovatel.ico`` (a JSON number is zero-padded to 8 digits); when no
+  facility has an address, the service is placed in the region by ``poskytovatel.adresa`` or
+  ``kontaktniAdresy[]`` (``obec``). ``poskytovatel.nazev`` must be text.
+* Contacts are the service's ``telefony/emaily/weby``, else the provider's; read from those named
+  keys only (``doplnkoveUdaje`` holds links to documents and is never searched).
+* Personal fields (``poskytovatel.statutarniOrgany``, the heads of facilities) are never read.
+* A facility listed twice under one service (same name, address code, municipality and dates) is
+  one site; a facility closed before the data date (``poskytujeDo``) or opening after it
+  (``poskytujeOd``) is no site. The service's own ``datumPoskytovaniDo`` is stored and decides
+  whether the service is active in a year (an ended registration keeps facilities with
+  ``poskytujeDo: null``).
+* ``utajenaAdresa: true`` (shelters): the facility is placed at its municipality's representative
+  point (``location_quality='withheld_municipality'``) or nowhere; its street, numbers and
+  address code are never stored (a warning names those given anyway).
+* ``rozsirenePusobnostiVKraji`` (its exact shape is in MPSV's schema, not known here) is read as a
+  list of objects holding codelist references ``Obec/N``, ``Orp/N``, ``Okres/N`` or ``Kraj/N``,
+  anywhere inside them; they become the service's reach (replacing its stored reach). ``reach.csv``,
+  loaded after the register, overrides it for the services it names.
+* When ``rpss.schema.json`` lies beside the register, every item is validated against it first
+  (:mod:`geo_kissos.ingest.register_schema`).
 
 The register is national: a service is kept when one of its facilities (or, lacking any facility
 address, its provider's address) lies in a municipality of the store (of ``region`` when given);
@@ -43,8 +67,11 @@ address-point file when given (``location_quality='address_point'``), else the m
 representative point (``'municipality_centroid'``); a facility without an address is kept as a
 site without geometry (``'unlocated'``).
 
-The register is parsed as a stream (ijson): memory grows with the services of the region, not
-with the size of the file.
+The register is parsed as a stream of parser events (ijson): memory grows with the services of
+the region, not with the size of the file, and an item nested deeper than :data:`MAX_DEPTH` is
+refused as soon as the bound is passed. Every input is copied privately while hashed and the copy
+is parsed (:func:`geo_kissos.ingest.common.snapshot_file`): the checksum logged is of the bytes
+imported.
 """
 
 from __future__ import annotations
