@@ -96,6 +96,12 @@ TYPE_TARGET_GROUPS: dict[str, tuple[int, ...]] = {
 }
 _STREETS = ("Nádražní", "Školní", "Zahradní", "Komenského", "Palackého", "Husova", "Lipová", "Polní",
             "Sadová", "Havlíčkova", "Tyršova", "Masarykova", "Družstevní", "Luční", "Krátká")
+#: Synthetic persons of the register's personal fields (statutory bodies, facility heads): the import
+#: must never store them (tests grep the store for these surnames).
+PERSON_SURNAMES = ("Statutárová", "Jednatelský", "Ředitelová", "Vedoucký", "Předsedová")
+PERSON_NAMES = ("Zdeňka", "Bohumil", "Radoslava", "Kvido")
+#: Dates of the demo's closed and not-yet-open facilities (fixed: the demo is deterministic).
+CLOSED_ON, OPENS_ON = date(2019, 12, 31), date(2040, 1, 1)
 _PROVIDER_FORMS = ("Charita {t}", "Sociální služby města {t}", "Centrum sociálních služeb {t}, z.ú.",
                    "Diakonie ČCE – středisko {t}", "Domov {t}, příspěvková organizace",
                    "Spolek Naděje {t}, z.s.", "Podané ruce {t}, o.p.s.", "Pečovatelská služba {t}")
@@ -131,14 +137,15 @@ class _Addresses:
         self.rows: list[dict[str, Any]] = []
         self._next = 10_000_000 + int(rng.integers(0, 1_000_000))
 
-    def new(self, code: str, listed: bool = True) -> dict[str, Any]:
+    def new(self, code: str, listed: bool = True, rng: np.random.Generator | None = None) -> dict[str, Any]:
+        rng = rng if rng is not None else self.rng
         m = self.mun.loc[code]
-        self._next += int(self.rng.integers(1, 40))
-        pt = _random_point(self.rng, m.geometry)
+        self._next += int(rng.integers(1, 40))
+        pt = _random_point(rng, m.geometry)
         rec = {
             "kod": self._next, "obec": code, "obec_nazev": m["NAZ_OBEC"],
-            "ulice": _STREETS[int(self.rng.integers(len(_STREETS)))] if self.rng.random() < 0.7 else None,
-            "cislo": int(self.rng.integers(1, 1500)), "psc": f"7{int(self.rng.integers(8700, 9999)):04d}",
+            "ulice": _STREETS[int(rng.integers(len(_STREETS)))] if rng.random() < 0.7 else None,
+            "cislo": int(rng.integers(1, 1500)), "psc": f"7{int(rng.integers(8700, 9999)):04d}",
             "x": pt.x, "y": pt.y, "listed": listed,
         }
         self.rows.append(rec)
@@ -170,6 +177,40 @@ def _address_json(a: dict[str, Any], with_code: bool = True) -> dict[str, Any]:
 def _address_text(a: dict[str, Any]) -> str:
     street = f"{a['ulice']} {a['cislo']}" if a["ulice"] else f"č.p. {a['cislo']}"
     return f"{street}, {a['psc']} {a['obec_nazev']}"
+
+
+def _person(rng: np.random.Generator, role: str = "vedoucí zařízení") -> dict[str, Any]:
+    """A synthetic person of a personal field (never to be stored by the import)."""
+    return {"titulPred": "Mgr.", "jmeno": PERSON_NAMES[int(rng.integers(len(PERSON_NAMES)))],
+            "prijmeni": PERSON_SURNAMES[int(rng.integers(len(PERSON_SURNAMES)))], "titulZa": None, "funkce": role}
+
+
+def _add_traps(rng: np.random.Generator, zarizeni: list[dict[str, Any]], formy: list[dict[str, Any]],
+               addresses: _Addresses, town: str, start: date) -> None:
+    """The traps of the real register, added without changing what the import counts.
+
+    A facility listed twice (the copy's name with a trailing space), a closed facility and one not
+    yet open (no sites), a capacity split into two entries of the same type (summed on import).
+    """
+    first = zarizeni[0]
+    r = rng.random()
+    if first["adresa"] is not None and not first["utajenaAdresa"] and r < 0.08:
+        zarizeni.append({**first, "nazev": first["nazev"] + " "})
+    elif r < 0.11 and start < CLOSED_ON:
+        a = addresses.new(town, rng=rng)
+        zarizeni.append({"nazev": f"{first['nazev']} – původní budova", "adresa": _address_json(a),
+                         "utajenaAdresa": False, "poskytujeOd": start.isoformat(),
+                         "poskytujeDo": CLOSED_ON.isoformat()})
+    elif r < 0.13:
+        a = addresses.new(town, rng=rng)
+        zarizeni.append({"nazev": f"{first['nazev']} – nová budova", "adresa": _address_json(a),
+                         "utajenaAdresa": False, "poskytujeOd": OPENS_ON.isoformat(), "poskytujeDo": None})
+    caps = formy[0]["kapacity"]
+    if rng.random() < 0.08 and caps[0]["pocet"] >= 2:
+        n = caps[0]["pocet"]
+        part = n // 3 or 1
+        caps[0] = {**caps[0], "pocet": n - part}
+        caps.append({**caps[0], "pocet": part, "popis": "Navýšení kapacity."})
 
 
 def _target_groups(type_code: str, ident: int) -> tuple[int, ...]:
@@ -226,6 +267,7 @@ def make_market(mun: gpd.GeoDataFrame, seed: int = 71, scale: float = 1.25) -> d
         (codelist items of target groups).
     """
     rng = np.random.default_rng(seed + 10)
+    trap = np.random.default_rng(seed + 20)  # the real register's traps: draws apart, totals as before
     mun = mun.reset_index(drop=True)
     codes = mun["KOD_OBEC"].astype(str).to_numpy()
     pop = municipality_population(mun, seed).reindex(codes).to_numpy()
@@ -285,35 +327,60 @@ def make_market(mun: gpd.GeoDataFrame, seed: int = 71, scale: float = 1.25) -> d
                 fac_town = town if k == 0 else str(rng.choice(codes, p=weight_town))
                 hidden = t.code in HIDDEN_ADDRESS_TYPES and rng.random() < 0.5
                 if hidden or rng.random() < 0.02:
-                    zarizeni.append({"nazev": f"{t.name_cs.capitalize()} – zařízení {k + 1}", "adresa": None,
-                                     "utajenaAdresa": hidden})
+                    # a withheld address (shelters): the register gives the address anyway (or only the
+                    # municipality); a facility without any address otherwise
+                    adresa: dict[str, Any] | None = None
+                    if hidden:
+                        a = addresses.new(fac_town, rng=trap)
+                        adresa = _address_json(a) if trap.random() < 0.7 else {"obec": {"id": f"Obec/{fac_town}"}}
+                    zarizeni.append({"nazev": f"{t.name_cs.capitalize()} – zařízení {k + 1}", "adresa": adresa,
+                                     "utajenaAdresa": hidden, "poskytujeOd": start.isoformat(), "poskytujeDo": None})
                     continue
                 r = rng.random()
                 a = addresses.new(fac_town, listed=r >= 0.04)  # ~4 % codes absent from the RÚIAN extract
                 with_code = rng.random() >= 0.04  # ~4 % addresses lack kodAdresnihoMista
                 zarizeni.append({"nazev": f"{t.name_cs.capitalize()} {a['obec_nazev']}",
-                                 "adresa": _address_json(a, with_code), "utajenaAdresa": False})
+                                 "adresa": _address_json(a, with_code), "utajenaAdresa": False,
+                                 "poskytujeOd": start.isoformat(), "poskytujeDo": None,
+                                 "vedouciZarizeni": _person(trap)})
+            _add_traps(trap, zarizeni, formy, addresses, town, start)
             kap_total = sum(c["pocet"] for fo in formy for c in fo["kapacity"])
+            own_contacts = trap.random() >= 0.1  # else the provider's contacts are the service's
+            phone = f"58{int(rng.integers(1_000_000, 9_999_999))}"
             items.append({
                 "id": ident * 7, "portalId": ident * 3, "identifikator": str(ident),
                 "datumPoskytovaniOd": start.isoformat(), "datumPoskytovaniDo": end.isoformat() if end else None,
                 "druhSocialniSluzby": {"id": type_id[t.code]},
-                "poskytovatel": {"ico": prov["ico"], "nazev": prov["nazev"], "adresa": _address_json(prov["adresa"])},
-                "ciloveSkupiny": [{"id": f"CilovaSkupinaOsoby/{g}"} for g in _target_groups(t.code, ident)],
+                "poskytovatel": {"ico": int(prov["ico"]), "nazev": prov["nazev"],  # IČO a number, as published
+                                 "adresa": _address_json(prov["adresa"]),
+                                 "statutarniOrgany": [_person(trap, "ředitel")],
+                                 "telefony": [{"telefon": f"58{prov['ico'][-7:]}"}],
+                                 "emaily": [{"email": f"podatelna{prov['ico']}@example.cz"}], "weby": []},
+                "ciloveSkupiny": [{"cilovaSkupina": {"id": f"CilovaSkupinaOsoby/{g}"}}
+                                  for g in _target_groups(t.code, ident)],
                 "formy": formy,
                 "zarizeni": zarizeni,
-                "telefony": [{"telefon": f"58{int(rng.integers(1_000_000, 9_999_999))}", "poznamka": None}],
-                "emaily": [{"email": f"info{ident}@example.cz", "poznamka": None}],
+                "telefony": [{"telefon": phone, "poznamka": None}] if own_contacts else [],
+                "emaily": [{"email": f"info{ident}@example.cz", "poznamka": None}] if own_contacts else [],
+                "weby": [],
+                "rozsirenePusobnostiVKraji": None,
+                "doplnkoveUdaje": {"prilohy": [{"nazev": "Výroční zpráva",
+                                                "url": f"https://dokumenty.example/{ident}/vyrocni-zprava.pdf"}]},
             })
             sid = str(ident)
-            no_address = any(z["adresa"] is None for z in zarizeni)
+            no_address = any(z["adresa"] is None or z["utajenaAdresa"] for z in zarizeni)
             if "field" in forms or no_address or (forms != ["residential"] and rng.random() < 0.3):
+                n_reach = len(reach)
                 if rng.random() < 0.6:
                     reach.append((sid, None, orp_of[town]))
                 else:
                     d = np.hypot(cent[:, 0] - cent[i, 0], cent[:, 1] - cent[i, 1])
                     for j in np.flatnonzero(d < rng.uniform(6_000, 15_000)):
                         reach.append((sid, str(codes[j]), None))
+                if trap.random() < 0.5:  # the register states the same reach (reach.csv overrides it)
+                    items[-1]["rozsirenePusobnostiVKraji"] = [
+                        {"orp": {"id": f"Orp/{o}"}} if o else {"obec": {"id": f"Obec/{m_}"}}
+                        for _, m_, o in reach[n_reach:]]
             if ended or rng.random() < 0.12:
                 continue  # not in the regional network
             unit = t.unit

@@ -24,7 +24,7 @@ import shapely
 from ..crs import STORE_EPSG, to_store_crs
 from ..errors import InputError, Problem
 from ..store import Store
-from .common import ImportResult, Problems, sha256_file
+from .common import ImportResult, Problems, claim_import, snapshot_file
 
 KIND = "boundaries"
 
@@ -344,18 +344,22 @@ def load_boundaries(
         Counts written and warnings (repairs, overlaps, gaps).
     """
     path = Path(path)
-    checksum = sha256_file(path) if path.exists() else ""
+    snap = snapshot_file(path, "*") if path.exists() else None  # parse a private copy: checksum = bytes parsed
+    checksum = snap.checksum if snap is not None else ""
     if source and source.sha256 and checksum and source.sha256 != checksum:
         raise InputError(
             [Problem(path.name, "", "sha256", f"checksum {checksum} differs from the manifest's {source.sha256}")]
         )
-    result = ImportResult(KIND, path.name, checksum)
+    result = ImportResult(KIND, path.name, checksum, snapshot=snap)
     if checksum and store.already_imported(KIND, checksum):
         result.skipped = True
         return result
-    mun, warnings = read_boundaries(path, source, layer, region, collect_all, repair, orp_relation)
+    mun, warnings = read_boundaries(snap.path if snap is not None else path, source, layer, region, collect_all,
+                                    repair, orp_relation)
     result.warnings = warnings
     with store.transaction() as w:
+        if not claim_import(w, result):
+            return result
         result.counts["municipality"] = w.upsert("municipality", mun)
         orp, reg = dissolve_territory(w.read("municipality"))
         w.delete("orp")

@@ -1,8 +1,19 @@
-"""Pieces every import shares: checksums, problem collection, result summaries."""
+"""Pieces every import shares: checksums, problem collection, result summaries.
+
+The checksum logged is of the bytes actually parsed: :func:`snapshot_file` copies an input into
+a private temporary folder while hashing it, and the loader parses that copy. A file changed
+during the import can therefore never be stored under the checksum of its earlier content (and
+"already imported" cannot hide the change). :func:`claim_import` is the first step inside an
+import's transaction: it takes the store's lock for the import kind (a transaction-scoped
+advisory lock on PostGIS; the GeoPackage store's writers already hold its file lock) and checks
+"already imported" again, so two imports of the same file at once log it once.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,7 +21,10 @@ from typing import TYPE_CHECKING
 from ..errors import InputError, Problem
 
 if TYPE_CHECKING:
-    from ..store import Store
+    from ..store import Store, Writer
+
+#: Files that travel with a main file of the same stem (a shapefile's parts).
+SIDECAR_SUFFIXES: tuple[str, ...] = (".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".shp.xml")
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
@@ -20,6 +34,106 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
         while block := f.read(chunk):
             h.update(block)
     return h.hexdigest()
+
+
+class Snapshot:
+    """A private copy of input files, taken while hashing them; removed on :meth:`close`.
+
+    Attributes
+    ----------
+    path : Path
+        The copy of the main file (same file name as the original, so messages name it), or of
+        the folder when a folder was given.
+    checksum : str
+        SHA-256 of the main file's bytes as copied (for a folder: of its files' checksums).
+    """
+
+    def __init__(self, path: Path, checksum: str, folder: tempfile.TemporaryDirectory[str]):
+        self.path = path
+        self.checksum = checksum
+        self._folder = folder
+
+    def close(self) -> None:
+        """Delete the copy (also done when the snapshot is garbage-collected)."""
+        self._folder.cleanup()
+
+    def __enter__(self) -> Snapshot:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _copy_hashing(src: Path, dst: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(src, "rb") as fin, open(dst, "wb") as fout:
+        while block := fin.read(chunk):
+            h.update(block)
+            fout.write(block)
+    return h.hexdigest()
+
+
+def snapshot_file(path: str | Path, pattern: str = "*.csv") -> Snapshot:
+    """Copy ``path`` into a private temporary folder, hashing the very bytes copied.
+
+    Parameters
+    ----------
+    path : str or Path
+        A file (its shapefile sidecars, when there are any, are copied beside it) or a folder
+        (its files matching ``pattern`` are copied; the checksum combines theirs, in name order).
+    pattern : str
+        Files of a folder to copy.
+
+    Returns
+    -------
+    Snapshot
+        Parse ``snapshot.path``, log ``snapshot.checksum``.
+
+    Raises
+    ------
+    InputError
+        The path does not exist.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError([Problem(str(path), "", "", "file not found")])
+    folder = tempfile.TemporaryDirectory(prefix="gk-import-")
+    root = Path(folder.name)
+    try:
+        if path.is_dir():
+            dst = root / path.name
+            dst.mkdir()
+            sums = [f"{f.name}={_copy_hashing(f, dst / f.name)}" for f in sorted(path.glob(pattern)) if f.is_file()]
+            checksum = hashlib.sha256("|".join(sums).encode()).hexdigest()
+        else:
+            dst = root / path.name
+            checksum = _copy_hashing(path, dst)
+            for suffix in SIDECAR_SUFFIXES:
+                side = path.with_name(path.stem + suffix)
+                if side.exists() and side != path:
+                    shutil.copyfile(side, root / side.name)
+    except BaseException:
+        folder.cleanup()
+        raise
+    return Snapshot(dst, checksum, folder)
+
+
+def claim_import(writer: Writer, result: ImportResult) -> bool:
+    """First step inside an import's transaction: lock the import kind, check "already imported" again.
+
+    Returns
+    -------
+    bool
+        False when another import of the same file committed meanwhile (``result.skipped`` is then
+        set; the caller writes nothing and returns).
+    """
+    writer.lock_import(result.kind)
+    log = writer.read("import_log", {"kind": result.kind})
+    if bool((log["checksum"] == result.checksum).any()):
+        result.skipped = True
+        result.counts.clear()
+        return False
+    return True
 
 
 class Problems:
@@ -62,7 +176,7 @@ class ImportResult:
     source : str
         File imported.
     checksum : str
-        SHA-256 of the file.
+        SHA-256 of the bytes parsed (see :func:`snapshot_file`).
     skipped : bool
         True when the same file was already imported: nothing was written.
     counts : dict
@@ -77,6 +191,15 @@ class ImportResult:
     skipped: bool = False
     counts: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: The private copy being parsed (set by :func:`begin_import`; None once closed).
+    snapshot: Snapshot | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def parsed(self) -> Path:
+        """The file to parse: the private copy whose bytes the checksum is of."""
+        if self.snapshot is None:
+            raise RuntimeError("no snapshot: the import was not begun with begin_import")
+        return self.snapshot.path
 
     def summary(self) -> str:
         """One paragraph for the terminal."""
@@ -89,12 +212,16 @@ class ImportResult:
 
 
 def begin_import(store: Store, kind: str, path: Path) -> ImportResult:
-    """Check the file exists, checksum it; ``skipped`` is set when it was already imported."""
-    if not path.exists():
-        raise InputError([Problem(str(path), "", "", "file not found")])
-    checksum = sha256_file(path)
-    result = ImportResult(kind, path.name, checksum)
-    result.skipped = store.already_imported(kind, checksum)
+    """Check the file exists, copy it privately while hashing it; ``skipped`` when already imported.
+
+    The loader parses ``result.parsed`` (the copy), so the checksum logged is of the bytes parsed;
+    the copy is removed when the result is garbage-collected (or by ``result.snapshot.close()``).
+    """
+    snap = snapshot_file(path)
+    result = ImportResult(kind, path.name, snap.checksum, snapshot=snap)
+    result.skipped = store.already_imported(kind, snap.checksum)
+    if result.skipped:
+        snap.close()
     return result
 
 

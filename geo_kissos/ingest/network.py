@@ -31,7 +31,7 @@ import pandas as pd
 
 from ..catalogue import UNITS
 from ..store import Store
-from .common import ImportResult, Problems, begin_import, stored_codes
+from .common import ImportResult, Problems, begin_import, claim_import, stored_codes
 from .tabular import iter_csv, municipality_code, parse_date, parse_int, parse_number
 
 REACH_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -80,7 +80,7 @@ def load_reach(
     probs = Problems(path.name, collect_all)
     pairs: set[tuple[str, str]] = set()
     rows_read = 0
-    for lineno, row in iter_csv(path, REACH_COLUMNS, ("service_id", "municipality_code", "orp_code"),
+    for lineno, row in iter_csv(result.parsed, REACH_COLUMNS, ("service_id", "municipality_code", "orp_code"),
                                 progress=progress):
         rows_read += 1
         loc = f"row {lineno}"
@@ -112,6 +112,8 @@ def load_reach(
     probs.raise_if_any()
     df = pd.DataFrame(sorted(pairs), columns=["service_id", "municipality_code"])
     with store.transaction() as w:
+        if not claim_import(w, result):
+            return result
         ids = sorted(df["service_id"].unique().tolist())
         if ids:
             w.delete("reach", {"service_id": ids})
@@ -143,7 +145,7 @@ def load_network(
     rows: list[dict[str, object]] = []
     seen: dict[tuple[str, int, date], int] = {}
     rows_read = 0
-    for lineno, row in iter_csv(path, NETWORK_COLUMNS, tuple(NETWORK_COLUMNS), progress=progress):
+    for lineno, row in iter_csv(result.parsed, NETWORK_COLUMNS, tuple(NETWORK_COLUMNS), progress=progress):
         rows_read += 1
         loc = f"row {lineno}"
         sid = row["service_id"]
@@ -190,6 +192,8 @@ def load_network(
     if data_date is None and len(df):
         data_date = max(df["update_date"])
     with store.transaction() as w:
+        if not claim_import(w, result):
+            return result
         result.counts["network"] = w.upsert("network", df) if len(df) else 0
         w.log_import("network", str(path), result.checksum, rows_read, len(df),
                      pd.Timestamp(data_date).date() if data_date is not None else None)

@@ -38,7 +38,7 @@ import pandas as pd
 from ..catalogue import AGE_BANDS, INDICATOR_BY_CODE
 from ..errors import InputError, Problem
 from ..store import Store
-from .common import ImportResult, Problems, begin_import, stored_codes
+from .common import ImportResult, Problems, begin_import, claim_import, stored_codes
 from .tabular import iter_csv, municipality_code, parse_date, parse_int, parse_number
 
 POPULATION_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -132,7 +132,7 @@ def load_population(
     split_groups: set[str] = set()
     rows_read = 0
     max_ref: date | None = None
-    for lineno, row in iter_csv(path, POPULATION_COLUMNS, ("persons", "municipality_code"), progress=progress):
+    for lineno, row in iter_csv(result.parsed, POPULATION_COLUMNS, ("persons", "municipality_code"), progress=progress):
         rows_read += 1
         level = row.get("territory_level")
         if level is not None and level != MUNICIPALITY_LEVEL:
@@ -231,6 +231,8 @@ def load_population(
     result.warnings = warnings
     df = pd.DataFrame(rows)
     with store.transaction() as w:
+        if not claim_import(w, result):
+            return result
         result.counts["population"] = w.upsert("population", df)
         dd = data_date if data_date is not None else max_ref
         w.log_import("population", str(path), checksum, rows_read, len(df),
@@ -261,7 +263,7 @@ def load_indicators(
     rows: list[dict[str, object]] = []
     seen: dict[tuple[str, int, str], int] = {}
     rows_read = 0
-    for lineno, row in iter_csv(path, INDICATOR_COLUMNS, ("municipality_code", "year", "code", "value"),
+    for lineno, row in iter_csv(result.parsed, INDICATOR_COLUMNS, ("municipality_code", "year", "code", "value"),
                                 progress=progress):
         rows_read += 1
         loc = f"row {lineno}"
@@ -311,6 +313,8 @@ def load_indicators(
     dates = pd.to_datetime(df["data_date"]).dropna()
     logged = data_date if data_date is not None else (dates.max() if len(dates) else None)
     with store.transaction() as w:
+        if not claim_import(w, result):
+            return result
         result.counts["indicator_value"] = w.upsert("indicator_value", df) if len(df) else 0
         w.log_import("indicators", str(path), checksum, rows_read, len(df),
                      pd.Timestamp(logged).date() if logged is not None else None)

@@ -36,6 +36,8 @@ class Writer(ABC):
 
         The GeoPackage store needs nothing: its writers are serialised whole by a file lock.
         """
+    def lock_import(self, kind: str) -> None:  # noqa: B027 - optional hook
+        """Serialise imports of ``kind`` until this transaction ends (no-op where writers are serial)."""
 
     def replace(self, table: str, df: pd.DataFrame, where: dict[str, Any] | None = None) -> int:
         """Delete rows matching ``where`` then insert ``df``: a partition rewritten whole."""

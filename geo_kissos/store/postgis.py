@@ -99,6 +99,9 @@ class _PgWriter(Writer):
         for key in sorted(set(keys)):
             self._conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
                                {"k": f"{table}\x1f{key}"})
+    def lock_import(self, kind: str) -> None:
+        """A transaction-scoped advisory lock per import kind: two imports of one kind run one after the other."""
+        self._conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"geo_kissos.import.{kind}"})
 
     def delete(self, table: str, where: dict[str, Any] | None = None) -> int:
         frames.spec(table)

@@ -39,14 +39,27 @@ def test_demo_market_is_realistic(demo_folder: Path):
     types = pd.Series([codes[i["druhSocialniSluzby"]["id"]] for i in items])
     assert set(types) == {t.code for t in SERVICE_TYPES}
     homes = [i for i, t in zip(items, types, strict=True) if t == "49"]
-    assert all(c["typ"]["id"].endswith("/luzka") and c["pocet"] >= 20 for h in homes for f in h["formy"]
-               for c in f["kapacity"])
+    assert all(c["typ"]["id"].endswith("/luzka") for h in homes for f in h["formy"] for c in f["kapacity"])
+    assert all(sum(c["pocet"] for c in f["kapacity"]) >= 20 for h in homes for f in h["formy"])  # some split in two
     field_only = {i["identifikator"] for i in items if [f["forma"]["id"] for f in i["formy"]]
                   == ["FormaSocialniSluzby/ter"]}
     reach = pd.read_csv(demo_folder / "reach.csv", sep=";", dtype=str)
     assert field_only <= set(reach["identifikator"])
-    hidden = [z for i in items for z in i["zarizeni"] if z["adresa"] is None]
-    assert 0 < len(hidden) < 0.1 * sum(len(i["zarizeni"]) for i in items)
+    no_address = [z for i in items for z in i["zarizeni"] if z["adresa"] is None]
+    assert 0 < len(no_address) < 0.1 * sum(len(i["zarizeni"]) for i in items)
+    # the real register's traps are all there (the import's tests on the demo meet them)
+    withheld = [z for i in items for z in i["zarizeni"] if z["utajenaAdresa"]]
+    assert any(z["adresa"] and z["adresa"].get("ulice") for z in withheld)  # a street given anyway
+    assert any(z["adresa"] and set(z["adresa"]) == {"obec"} for z in withheld)  # the municipality only
+    assert any(z["nazev"].endswith(" ") for i in items for z in i["zarizeni"])  # listed twice
+    assert any(z["poskytujeDo"] for i in items for z in i["zarizeni"])  # closed
+    assert any(z["poskytujeOd"] > "2030" for i in items for z in i["zarizeni"])  # not yet open
+    assert any(len(f["kapacity"]) > len({c["typ"]["id"] for c in f["kapacity"]}) for i in items for f in i["formy"])
+    assert all(isinstance(i["poskytovatel"]["ico"], int) for i in items)
+    assert any(i["datumPoskytovaniDo"] and i["datumPoskytovaniDo"] < "2020" for i in items)  # ended registration
+    assert any(i["rozsirenePusobnostiVKraji"] for i in items)
+    assert any(not i["telefony"] and i["poskytovatel"]["telefony"] for i in items)
+    assert all(i["poskytovatel"]["statutarniOrgany"] for i in items)
     net = pd.read_csv(demo_folder / "network.csv", sep=";", dtype=str)
     assert net["rok"].nunique() == 2 and net["datum_aktualizace"].nunique() == 4
     # the address-point file is cp1250 with RÚIAN's header and positive S-JTSK values
@@ -55,7 +68,7 @@ def test_demo_market_is_realistic(demo_folder: Path):
     assert (ap["Souřadnice Y"] > 400_000).all() and (ap["Souřadnice X"] > 900_000).all()
     # every target group of the register is in the target-group codelist, in the same shape
     groups = read_target_group_codelist(demo_folder / "cilove-skupiny-osoby.json")
-    used = {g["id"] for i in items for g in i["ciloveSkupiny"]}
+    used = {g["cilovaSkupina"]["id"] for i in items for g in i["ciloveSkupiny"]}
     assert used <= set(groups) and len(used) >= 15
     assert groups["CilovaSkupinaOsoby/24"] == "senioři"
 

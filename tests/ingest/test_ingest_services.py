@@ -42,7 +42,7 @@ def test_demo_register_end_to_end(empty_store, demo_folder: Path):
     first = items[0]
     row = svc.set_index("service_id").loc[first["identifikator"]]
     assert row["type_code"] == codelist[first["druhSocialniSluzby"]["id"]]
-    assert row["provider_ico"] == first["poskytovatel"]["ico"]
+    assert row["provider_ico"] == str(first["poskytovatel"]["ico"]).zfill(8)  # a number in the register
     assert row["valid_from"] == pd.Timestamp(first["datumPoskytovaniOd"])
     # capacity kept per form and unit, exactly as registered
     cap = empty_store.read("capacity")
@@ -54,12 +54,17 @@ def test_demo_register_end_to_end(empty_store, demo_folder: Path):
     expected_beds = sum(c["pocet"] for i in items if i["identifikator"] in set(homes)
                         for f in i["formy"] for c in f["kapacity"])
     assert beds["value"].sum() == expected_beds
-    # every facility is a site, never dropped; points from RÚIAN where the code is listed
+    # every open facility is a site, once (a facility listed twice is one site; closed and not yet
+    # open ones are none); points from RÚIAN where the code is listed
     site = empty_store.read("site")
-    assert len(site) == sum(len(i["zarizeni"]) for i in items)
+    today = str(pd.Timestamp.today().date())
+    open_facilities = {(i["identifikator"], z["nazev"].strip(), json.dumps(z["adresa"], sort_keys=True))
+                       for i in items for z in i["zarizeni"]
+                       if not (z["poskytujeDo"] and z["poskytujeDo"] < today) and z["poskytujeOd"] <= today}
+    assert len(site) == len(open_facilities) < sum(len(i["zarizeni"]) for i in items)
     q = site["location_quality"].value_counts()
     assert q["address_point"] > 0.8 * len(site)
-    assert q["municipality_centroid"] > 0 and q["unlocated"] > 0
+    assert q["municipality_centroid"] > 0 and q["unlocated"] > 0 and q["withheld_municipality"] > 0
     assert site.loc[site["location_quality"] == "unlocated", "geom"].isna().all()
     assert site.loc[site["location_quality"] != "unlocated", "geom"].notna().all()
     # an address point: EPSG:5514 x = -Y, y = -X of the RÚIAN file

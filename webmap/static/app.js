@@ -279,6 +279,8 @@
         popupRows(p, fields.filter(function (f) { return f.field !== 'service_name'; })) + '</table>' +
         (p.location_quality === 'municipality_centroid'
           ? '<p class="gk-sub gk-approx">Poloha je přibližná: adresa nebyla nalezena, bod leží uprostřed obce.</p>' : '') +
+        (p.location_quality === 'withheld_municipality'
+          ? '<p class="gk-sub gk-approx">Adresa zařízení je utajená: bod leží uprostřed obce.</p>' : '') +
         '</div>';
     }
 
