@@ -18,7 +18,8 @@ import click
 import pandas as pd
 
 from ..analysis.scenarios import ACTIONS
-from ..catalogue import SERVICE_TYPE_BY_CODE
+from ..catalogue import NORM_MAX_PER_1000, SERVICE_TYPE_BY_CODE, UNIT_MAX
+from ..crs import CZECHIA_5514
 from ..ingest.tabular import detect_encoding, parse_number
 
 #: Type codes as a user may write them: "49", "§49", "§ 49", " 60a ".
@@ -102,7 +103,7 @@ def type_code(text: str) -> str | None:
 
 
 def _number(value: str, path: Path, hint: str, row: int, col: str, minimum: float | None = 0.0,
-            blank_ok: bool = False) -> float | None:
+            blank_ok: bool = False, maximum: float | None = None, what: str = "") -> float | None:
     if blank_ok and not value:
         return None
     number, err = parse_number(value)
@@ -111,6 +112,9 @@ def _number(value: str, path: Path, hint: str, row: int, col: str, minimum: floa
     assert number is not None
     if minimum is not None and number < minimum:
         raise _fail(path, hint, f"row {row}, column '{col}'", f"{value} is below {minimum:g}")
+    if maximum is not None and number > maximum:
+        raise _fail(path, hint, f"row {row}, column '{col}'",
+                    f"{value} is not plausible{' ' + what if what else ''} (at most {maximum:,.0f})")
     return number
 
 
@@ -137,7 +141,9 @@ def read_norms_file(path: Path, hint: str = "--norms") -> pd.DataFrame:
                         f"§ {code} already given on row {seen[code]}")
         seen[code] = row
         codes.append(code)
-        values.append(_number(rec["units_per_1000"], path, hint, row, "units_per_1000"))
+        unit = SERVICE_TYPE_BY_CODE[code].unit
+        values.append(_number(rec["units_per_1000"], path, hint, row, "units_per_1000",
+                              maximum=NORM_MAX_PER_1000, what=f"as {unit} per 1,000 inhabitants"))
     return pd.DataFrame({"type_code": codes, "units_per_1000": values})
 
 
@@ -168,16 +174,25 @@ def read_changes_file(path: Path, hint: str = "CHANGES") -> pd.DataFrame:
         if action in ("add", "resize"):
             if "units" not in df.columns:
                 raise _fail(path, hint, "header", f"column 'units' missing (needed by '{action}')")
-            rec["units"] = _number(rec["units"] or "", path, hint, row, "units")
+            code = type_code(rec.get("type_code", "")) if action == "add" else None
+            unit = SERVICE_TYPE_BY_CODE[code].unit if code else None
+            rec["units"] = _number(rec["units"] or "", path, hint, row, "units",
+                                   maximum=UNIT_MAX[unit] if unit else max(UNIT_MAX.values()),
+                                   what=f"for one service{' in ' + unit if unit else ''}")
         if action == "add":
             code = type_code(rec.get("type_code", ""))
             if code is None:
                 raise _fail(path, hint, f"row {row}, column 'type_code'",
                             f"'{rec.get('type_code', '')}' is no § type; use one of {VALID_TYPES}")
             rec["type_code"] = code
-            for col in ("x", "y"):
+            x0, y0, x1, y1 = CZECHIA_5514
+            for col, lo, hi in (("x", x0, x1), ("y", y0, y1)):
                 if rec.get(col):
                     rec[col] = _number(rec[col], path, hint, row, col, minimum=None)
+                    if not lo <= rec[col] <= hi:
+                        raise _fail(path, hint, f"row {row}, column '{col}'",
+                                    f"{rec[col]:g} is not an S-JTSK (EPSG:5514) {col} in Czechia "
+                                    f"({lo:,.0f} to {hi:,.0f} metres)")
         records.append(rec)
     out = pd.DataFrame(records, index=df.index)
     for col in ("units", "x", "y"):
