@@ -19,7 +19,6 @@ import pandas as pd
 
 from ..analysis.scenarios import ACTIONS
 from ..catalogue import NORM_MAX_PER_1000, SERVICE_TYPE_BY_CODE, UNIT_MAX
-from ..crs import CZECHIA_5514
 from ..ingest.tabular import detect_encoding, parse_number
 
 #: Type codes as a user may write them: "49", "§49", "§ 49", " 60a ".
@@ -185,14 +184,9 @@ def read_changes_file(path: Path, hint: str = "CHANGES") -> pd.DataFrame:
                 raise _fail(path, hint, f"row {row}, column 'type_code'",
                             f"'{rec.get('type_code', '')}' is no § type; use one of {VALID_TYPES}")
             rec["type_code"] = code
-            x0, y0, x1, y1 = CZECHIA_5514
-            for col, lo, hi in (("x", x0, x1), ("y", y0, y1)):
+            for col in ("x", "y"):
                 if rec.get(col):
                     rec[col] = _number(rec[col], path, hint, row, col, minimum=None)
-                    if not lo <= rec[col] <= hi:
-                        raise _fail(path, hint, f"row {row}, column '{col}'",
-                                    f"{rec[col]:g} is not an S-JTSK (EPSG:5514) {col} in Czechia "
-                                    f"({lo:,.0f} to {hi:,.0f} metres)")
         records.append(rec)
     out = pd.DataFrame(records, index=df.index)
     for col in ("units", "x", "y"):

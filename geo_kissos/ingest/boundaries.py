@@ -26,6 +26,7 @@ from ..crs import STORE_EPSG, coordinate_problems, parse_crs, to_store_crs
 from ..errors import InputError, Problem
 from ..store import Store
 from .common import ImportResult, Problems, sha256_file
+from .tabular import check_data_date
 
 KIND = "boundaries"
 
@@ -136,6 +137,9 @@ def read_orp_relation(path: str | Path) -> dict[str, tuple[str, str | None]]:
         Municipality code -> (ORP code, ORP name).
     """
     path = Path(path)
+    if not path.is_file():
+        what = "is a folder, not the relation file" if path.is_dir() else "file not found"
+        raise InputError([Problem(str(path), "", "", what)])
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -262,7 +266,9 @@ def read_boundaries(
                   for i, c in enumerate(codes, start=1)]
         note = ("; a GeoJSON without 'crs' is WGS 84 by RFC 7946"
                 if declared is None and path.suffix.lower() in GEOJSON_SUFFIXES else "")
-        for problem in coordinate_problems(raw.geometry, labels, name, note):
+        polygonal = raw.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+        labels = [lab for lab, ok in zip(labels, polygonal, strict=True) if ok]
+        for problem in coordinate_problems(raw.geometry[polygonal], labels, name, note):
             probs.add(problem.location, problem.field, problem.message)
         probs.raise_if_any()
     raw = to_store_crs(raw, name)
@@ -441,6 +447,7 @@ def load_boundaries(
     """
     path = Path(path)
     require_boundary_file(path)
+    check_data_date(data_date, path.name)
     checksum = sha256_file(path)
     if source and source.sha256 and checksum and source.sha256 != checksum:
         raise InputError(

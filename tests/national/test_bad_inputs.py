@@ -123,13 +123,6 @@ def test_scenario_units_beyond_bounds_refused(tmp_path, action, extra):
         read_changes_file(path)
 
 
-def test_scenario_point_outside_czechia_refused(tmp_path):
-    path = tmp_path / "changes.csv"
-    path.write_text("action;service_id;units;type_code;x;y\nadd;S1;10;49;17.25;49.59\n", encoding="utf-8")
-    with pytest.raises(click.BadParameter, match=r"changes.csv, row 2, column 'x': 17.25 is not an S-JTSK"):
-        read_changes_file(path)
-
-
 @pytest.mark.parametrize("action", ["resize", "add"])
 def test_scenario_units_bounded_in_the_library(market, action):
     from geo_kissos import analysis as ga
