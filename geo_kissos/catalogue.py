@@ -25,6 +25,19 @@ UNITS: dict[str, str] = {
     "hours": "hodiny",
 }
 
+#: Largest plausible capacity of one service per unit (a bound against typing errors and
+#: overflowing sums, far above any real service: the largest Czech homes have a few hundred beds).
+UNIT_MAX: dict[str, float] = {
+    "beds": 5_000,
+    "fte": 5_000,
+    "clients": 1_000_000,
+    "hours": 10_000_000,
+}
+#: Largest plausible norm, units per 1,000 inhabitants of the target population (one per person).
+NORM_MAX_PER_1000 = 1_000.0
+#: Most inhabitants of one municipality plausible in a population row (Praha: 1.4 million).
+PERSONS_MAX = 2_000_000
+
 #: Age bands of the population table.
 AGE_BANDS: tuple[str, ...] = ("total", "0-17", "18-64", "65+", "80+")
 

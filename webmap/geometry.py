@@ -130,12 +130,25 @@ class DissolvedCoverage:
             if group is not None and geom is not None and not geom.is_empty:
                 members.setdefault(group, []).append(geom)
         groups = sorted(members)
-        merged = [shapely.coverage_union_all(members[g]) for g in groups]
+        merged = [dissolve_parts(members[g]) for g in groups]
         served = gpd.GeoSeries(merged, crs=STORE_EPSG).to_crs(SERVE_EPSG).to_numpy()
         result = dict(zip(groups, round_coordinates(served, decimals_for_zoom(zoom)), strict=True))
         with self._lock:
             self._cache[zoom] = result
         return result
+
+
+def dissolve_parts(parts: list[Any]) -> Any:
+    """Union of neighbouring polygons: exact coverage union, or a plain union when they overlap.
+
+    :func:`shapely.coverage_union_all` needs a valid coverage and raises ("CoverageUnion cannot
+    process incorrectly noded inputs") where neighbours overlap slightly; boundaries imported
+    since the coverage cleaning at import are valid, a store loaded before may not be.
+    """
+    try:
+        return shapely.coverage_union_all(parts)
+    except shapely.errors.GEOSException:
+        return shapely.union_all(parts)
 
 
 def serve_points(geoms: gpd.GeoSeries, zoom: int | None) -> np.ndarray:

@@ -8,6 +8,7 @@ import geopandas as gpd
 import pandas as pd
 from pyproj import CRS
 
+from ..catalogue import UNIT_MAX
 from ..crs import STORE_EPSG
 from ..errors import CRSError
 from .errors import AnalysisError
@@ -52,3 +53,14 @@ def point_coords(gdf: gpd.GeoDataFrame, what: str):
     if kinds - {"Point"}:
         raise AnalysisError(f"{what}: expected Point geometries, got {sorted(kinds)}")
     return geoms.get_coordinates().to_numpy()
+
+
+def require_plausible_units(value: float, unit: str | None, what: str) -> None:
+    """Refuse a capacity of one service above :data:`geo_kissos.catalogue.UNIT_MAX` for its unit.
+
+    ``1e308`` units would overflow every sum to infinity; ``1e15`` is a typing error.
+    """
+    limit = UNIT_MAX.get(str(unit), max(UNIT_MAX.values()))
+    if value > limit:
+        raise AnalysisError(f"{what}: {value:g} units{' (' + str(unit) + ')' if unit in UNIT_MAX else ''} "
+                            f"is not plausible for one service (at most {limit:,.0f})")

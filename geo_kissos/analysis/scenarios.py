@@ -26,7 +26,7 @@ import pandas as pd
 from shapely.geometry import Point
 
 from ..catalogue import SERVICE_TYPE_BY_CODE
-from ._validate import require_columns
+from ._validate import require_columns, require_plausible_units
 from .errors import AnalysisError
 from .inputs import AnalysisInputs
 from .metrics import compute_metrics
@@ -124,6 +124,8 @@ def apply_scenario(inputs: AnalysisInputs, changes: pd.DataFrame,
         if units is None or units < 0:
             raise AnalysisError(f"{where}: units must be a number >= 0, got {row.get('units')!r}")
         if action == "resize":
+            mine = services.loc[services["service_id"] == sid]
+            require_plausible_units(units, mine["unit"].iloc[0] if "unit" in mine.columns else None, where)
             services = services.copy()
             services.loc[services["service_id"] == sid, "units"] = float(units)
             continue
@@ -134,6 +136,7 @@ def apply_scenario(inputs: AnalysisInputs, changes: pd.DataFrame,
         if code not in SERVICE_TYPE_BY_CODE:
             raise AnalysisError(f"{where}: unknown type_code {code!r}")
         stype = SERVICE_TYPE_BY_CODE[code]
+        require_plausible_units(units, stype.unit, where)
         forms = _split(row.get("forms")) or stype.forms
         reach_codes = _split(row.get("reach"))
         x, y = row.get("x"), row.get("y")

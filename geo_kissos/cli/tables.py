@@ -18,7 +18,7 @@ import click
 import pandas as pd
 
 from ..analysis.scenarios import ACTIONS
-from ..catalogue import SERVICE_TYPE_BY_CODE
+from ..catalogue import NORM_MAX_PER_1000, SERVICE_TYPE_BY_CODE, UNIT_MAX
 from ..ingest.tabular import detect_encoding, parse_number
 
 #: Type codes as a user may write them: "49", "§49", "§ 49", " 60a ".
@@ -102,7 +102,7 @@ def type_code(text: str) -> str | None:
 
 
 def _number(value: str, path: Path, hint: str, row: int, col: str, minimum: float | None = 0.0,
-            blank_ok: bool = False) -> float | None:
+            blank_ok: bool = False, maximum: float | None = None, what: str = "") -> float | None:
     if blank_ok and not value:
         return None
     number, err = parse_number(value)
@@ -111,6 +111,9 @@ def _number(value: str, path: Path, hint: str, row: int, col: str, minimum: floa
     assert number is not None
     if minimum is not None and number < minimum:
         raise _fail(path, hint, f"row {row}, column '{col}'", f"{value} is below {minimum:g}")
+    if maximum is not None and number > maximum:
+        raise _fail(path, hint, f"row {row}, column '{col}'",
+                    f"{value} is not plausible{' ' + what if what else ''} (at most {maximum:,.0f})")
     return number
 
 
@@ -137,7 +140,9 @@ def read_norms_file(path: Path, hint: str = "--norms") -> pd.DataFrame:
                         f"§ {code} already given on row {seen[code]}")
         seen[code] = row
         codes.append(code)
-        values.append(_number(rec["units_per_1000"], path, hint, row, "units_per_1000"))
+        unit = SERVICE_TYPE_BY_CODE[code].unit
+        values.append(_number(rec["units_per_1000"], path, hint, row, "units_per_1000",
+                              maximum=NORM_MAX_PER_1000, what=f"as {unit} per 1,000 inhabitants"))
     return pd.DataFrame({"type_code": codes, "units_per_1000": values})
 
 
@@ -168,7 +173,11 @@ def read_changes_file(path: Path, hint: str = "CHANGES") -> pd.DataFrame:
         if action in ("add", "resize"):
             if "units" not in df.columns:
                 raise _fail(path, hint, "header", f"column 'units' missing (needed by '{action}')")
-            rec["units"] = _number(rec["units"] or "", path, hint, row, "units")
+            code = type_code(rec.get("type_code", "")) if action == "add" else None
+            unit = SERVICE_TYPE_BY_CODE[code].unit if code else None
+            rec["units"] = _number(rec["units"] or "", path, hint, row, "units",
+                                   maximum=UNIT_MAX[unit] if unit else max(UNIT_MAX.values()),
+                                   what=f"for one service{' in ' + unit if unit else ''}")
         if action == "add":
             code = type_code(rec.get("type_code", ""))
             if code is None:

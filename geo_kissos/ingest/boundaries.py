@@ -9,6 +9,7 @@ the codes involved). Writing is one transaction; loading the same file twice cha
 from __future__ import annotations
 
 import io
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,10 +22,11 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from ..crs import STORE_EPSG, to_store_crs
+from ..crs import STORE_EPSG, coordinate_problems, parse_crs, to_store_crs
 from ..errors import InputError, Problem
 from ..store import Store
 from .common import ImportResult, Problems, claim_import, snapshot_file
+from .tabular import check_data_date
 
 KIND = "boundaries"
 
@@ -43,6 +45,11 @@ REQUIRED = ("municipality_code", "name", "orp_code", "region_code")
 
 #: Overlaps and gaps smaller than this (m²) are digitising noise, not reported.
 AREA_TOLERANCE_M2 = 1.0
+#: Suffixes of GeoJSON files (their ``crs`` member is read to check the declared CRS).
+GEOJSON_SUFFIXES = (".geojson", ".json")
+#: Bytes of a GeoJSON searched for its top-level ``crs`` member (writers put it before the features).
+_CRS_HEAD_BYTES = 1 << 16
+_CRS_MEMBER = re.compile(rb'"crs"\s*:\s*\{[^{}]*"properties"\s*:\s*\{[^{}]*"name"\s*:\s*"([^"]+)"')
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,27 @@ def _pick_layer(path: Path, layer: str | None) -> str | None:
     return polys[0] if polys else None
 
 
+def require_boundary_file(path: Path) -> None:
+    """Refuse a missing path or a folder (naming the vector files in it) before anything is read."""
+    if not path.exists():
+        raise InputError([Problem(str(path), "", "", "file not found")])
+    if path.is_dir():
+        found = sorted(p.name for p in path.iterdir() if p.suffix.lower() in (".gpkg", ".shp", *GEOJSON_SUFFIXES))
+        inside = f" (it holds {', '.join(found[:5])}{', ...' if len(found) > 5 else ''})" if found else ""
+        raise InputError([Problem(str(path), "", "", f"is a folder, not a boundary file{inside}: "
+                                  "give the file itself")])
+
+
+def _geojson_declared_crs(path: Path) -> str | None:
+    """The ``crs`` name a GeoJSON declares (the old GeoJSON 2008 member), None when it has none."""
+    if path.suffix.lower() not in GEOJSON_SUFFIXES:
+        return None
+    with open(path, "rb") as f:
+        head = f.read(_CRS_HEAD_BYTES)
+    m = _CRS_MEMBER.search(head)
+    return m.group(1).decode("utf-8", "replace") if m else None
+
+
 def read_orp_relation(path: str | Path) -> dict[str, tuple[str, str | None]]:
     """Read the ČSÚ relation municipality → ORP (``VAZ0043_0065``: CHODNOTA1, CHODNOTA2, TEXT2).
 
@@ -109,6 +137,9 @@ def read_orp_relation(path: str | Path) -> dict[str, tuple[str, str | None]]:
         Municipality code -> (ORP code, ORP name).
     """
     path = Path(path)
+    if not path.is_file():
+        what = "is a folder, not the relation file" if path.is_dir() else "file not found"
+        raise InputError([Problem(str(path), "", "", what)])
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -202,17 +233,24 @@ def read_boundaries(
     """
     path = Path(path)
     name = path.name
-    if not path.exists():
-        raise InputError([Problem(str(path), "", "", "file not found")])
+    require_boundary_file(path)
+    warnings: list[str] = []
+    declared = _geojson_declared_crs(path)
+    if declared is not None:
+        parse_crs(declared, name)
     try:
         lyr = _pick_layer(path, layer or (source.layer if source else None))
-        raw = gpd.read_file(path, layer=lyr, engine="pyogrio")
+        try:
+            raw = gpd.read_file(path, layer=lyr, engine="pyogrio")
+        except UnicodeDecodeError as exc:
+            raw = gpd.read_file(path, layer=lyr, engine="pyogrio", encoding="cp1250")
+            warnings.append(f"{name}: text fields are not UTF-8 ({exc.reason}; GeoJSON must be UTF-8 by "
+                            "RFC 7946): read as Windows-1250 (cp1250), check the names")
     except pyogrio.errors.DataSourceError as exc:
         raise InputError([Problem(name, "", "", f"cannot read as a vector file: {exc}")]) from None
     if not isinstance(raw, gpd.GeoDataFrame) or raw.geometry.isna().all():
         raise InputError([Problem(name, "", "geometry", "no geometries: not a boundary file "
                                   "(expected municipality polygons: GeoPackage, GeoJSON, Shapefile)")])
-    raw = to_store_crs(raw, name)
     required = tuple(r for r in REQUIRED if not (orp_relation is not None and r == "orp_code"))
     mapping = _map_fields(raw, source.fields if source else {}, name, required)
     probs = Problems(name, collect_all)
@@ -221,7 +259,19 @@ def read_boundaries(
         raw = raw.loc[reg == region]
         if raw.empty:
             probs.add("", mapping["region_code"], f"no municipality of region '{region}'")
-    warnings: list[str] = []
+    if raw.crs is not None:
+        parse_crs(raw.crs, name)
+        codes = raw[mapping["municipality_code"]].map(_text)
+        labels = [f"feature {i}" + (f" ({mapping['municipality_code']}={c})" if c else "")
+                  for i, c in enumerate(codes, start=1)]
+        note = ("; a GeoJSON without 'crs' is WGS 84 by RFC 7946"
+                if declared is None and path.suffix.lower() in GEOJSON_SUFFIXES else "")
+        polygonal = raw.geometry.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+        labels = [lab for lab, ok in zip(labels, polygonal, strict=True) if ok]
+        for problem in coordinate_problems(raw.geometry[polygonal], labels, name, note):
+            probs.add(problem.location, problem.field, problem.message)
+        probs.raise_if_any()
+    raw = to_store_crs(raw, name)
     rows: list[dict[str, Any]] = []
     seen: dict[str, str] = {}
     for i, (_, feat) in enumerate(raw.iterrows(), start=1):
@@ -268,7 +318,59 @@ def read_boundaries(
     probs.raise_if_any()
     gdf = gpd.GeoDataFrame(rows, geometry="geom", crs=STORE_EPSG)
     warnings += topology_warnings(gdf)
+    gdf, cleaned = clean_coverage(gdf)
+    warnings += cleaned
     return gdf, warnings
+
+
+def clean_coverage(
+    gdf: gpd.GeoDataFrame, tolerance: float = AREA_TOLERANCE_M2
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Make slightly overlapping neighbours a valid polygonal coverage, once, reporting the codes.
+
+    Municipal borders digitised or generalised separately overlap a little where three
+    municipalities meet (the national folder: 82 pairs, 6 - 68,156 m²). Coverage operations
+    downstream — :func:`shapely.coverage_simplify` per zoom, :func:`shapely.coverage_union_all`
+    for ORP outlines — need a valid coverage, so the file is cleaned here with
+    :func:`shapely.coverage_clean` (GEOS CoverageCleaner: vertices snapped, each overlap given to
+    the neighbour with the longest shared border; gaps are left as they are and reported by
+    :func:`topology_warnings`). A coverage that is already valid is returned unchanged.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        Municipalities in EPSG:5514 with ``municipality_code``.
+    tolerance : float
+        Smallest change of area (m²) named in the warning.
+
+    Returns
+    -------
+    tuple
+        The municipalities (cleaned, or as given) and the warnings (one, listing each changed
+        municipality with its change of area; or why the coverage was left as it was).
+    """
+    geoms = gdf.geometry.to_numpy()
+    if len(geoms) < 2 or shapely.coverage_is_valid(geoms):
+        return gdf, []
+    cleaned = shapely.coverage_clean(geoms)
+    multi = [shapely.MultiPolygon([p for p in shapely.get_parts(g) if p.geom_type == "Polygon"]) for g in cleaned]
+    codes = gdf["municipality_code"].to_numpy()
+    lost = [str(c) for c, g in zip(codes, multi, strict=True) if g.is_empty or not g.is_valid]
+    if lost or not shapely.coverage_is_valid(np.asarray(multi, dtype=object)):
+        why = (f"municipality(ies) {', '.join(lost[:10])} would lose their polygon" if lost
+               else "the result is still not a valid coverage")
+        return gdf, [f"borders not cleaned into a coverage ({why}): ORP outlines are dissolved with a "
+                     "plain union and may show slivers"]
+    delta = shapely.area(np.asarray(multi, dtype=object)) - shapely.area(geoms)
+    changed = np.flatnonzero(np.abs(delta) > tolerance)
+    order = changed[np.argsort(-np.abs(delta[changed]), kind="stable")]
+    listed = ", ".join(f"{codes[i]} ({delta[i]:+,.0f} m²)" for i in order)
+    out = gdf.copy()
+    out["geom"] = gpd.GeoSeries(multi, index=gdf.index, crs=STORE_EPSG)
+    msg = (f"borders cleaned into a valid coverage (shapely.coverage_clean: vertices snapped, each "
+           f"overlap given to one neighbour): {len(changed)} municipality(ies) changed by more than "
+           f"{tolerance:g} m²" + (f": {listed}" if listed else ""))
+    return out, [msg]
 
 
 def topology_warnings(gdf: gpd.GeoDataFrame, tolerance: float = AREA_TOLERANCE_M2) -> list[str]:
@@ -344,6 +446,8 @@ def load_boundaries(
         Counts written and warnings (repairs, overlaps, gaps).
     """
     path = Path(path)
+    require_boundary_file(path)
+    check_data_date(data_date, path.name)
     snap = snapshot_file(path, "*") if path.exists() else None  # parse a private copy: checksum = bytes parsed
     checksum = snap.checksum if snap is not None else ""
     if source and source.sha256 and checksum and source.sha256 != checksum:

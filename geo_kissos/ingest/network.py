@@ -29,10 +29,20 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..catalogue import UNITS
+from ..catalogue import UNIT_MAX, UNITS
 from ..store import Store
 from .common import ImportResult, Problems, begin_import, claim_import, stored_codes
-from .tabular import iter_csv, municipality_code, parse_date, parse_int, parse_number
+from .tabular import (
+    check_data_date,
+    future_date,
+    iter_csv,
+    municipality_code,
+    no_rows,
+    parse_date,
+    parse_int,
+    parse_number,
+    require_file,
+)
 
 REACH_COLUMNS: dict[str, tuple[str, ...]] = {
     "service_id": ("identifikator", "id_sluzby", "sluzba"),
@@ -70,6 +80,8 @@ def load_reach(
     in the file is replaced by the file's rows.
     """
     path = Path(path)
+    require_file(path)
+    check_data_date(data_date, path.name)
     result = begin_import(store, "reach", path)
     if result.skipped:
         return result
@@ -109,6 +121,8 @@ def load_reach(
                 probs.add(loc, "orp_code", f"unknown ORP {oraw}: no stored municipality belongs to it")
             else:
                 pairs.update((sid, m) for m in by_orp[oraw])
+    if rows_read == 0:
+        raise no_rows(path.name)
     probs.raise_if_any()
     df = pd.DataFrame(sorted(pairs), columns=["service_id", "municipality_code"])
     with store.transaction() as w:
@@ -137,6 +151,8 @@ def load_network(
     date logged defaults to the latest update date of the file.
     """
     path = Path(path)
+    require_file(path)
+    check_data_date(data_date, path.name)
     result = begin_import(store, "network", path)
     if result.skipped:
         return result
@@ -168,6 +184,9 @@ def load_network(
         unit = _UNIT_CS.get(unit, unit)
         if unit not in UNITS:
             probs.add(loc, "unit", f"unknown unit '{row['unit']}' (expected one of {', '.join(UNITS)})")
+        elif units is not None and units > UNIT_MAX[unit]:
+            probs.add(loc, "units", f"{row['units']} {unit} is not plausible for one service "
+                      f"(at most {UNIT_MAX[unit]:,.0f})")
         status = (row["status"] or "").lower()
         status = _STATUS_CS.get(status, status)
         if status not in NETWORK_STATUSES:
@@ -175,6 +194,8 @@ def load_network(
         upd, err = parse_date(row["update_date"])
         if err:
             probs.add(loc, "update_date", err)
+        elif future := future_date(upd):
+            probs.add(loc, "update_date", f"update date {future}")
         elif year is not None and upd is not None and not (year - 1 <= upd.year <= year):
             probs.add(loc, "update_date", f"update {upd} does not belong to network year {year}")
         if len(probs.items) > n0:
@@ -187,6 +208,8 @@ def load_network(
         seen[key] = lineno
         rows.append({"service_id": sid, "year": year, "update_date": upd, "units": units, "unit": unit,
                      "status": status})
+    if rows_read == 0:
+        raise no_rows(path.name)
     probs.raise_if_any()
     df = pd.DataFrame(rows, columns=["service_id", "year", "update_date", "units", "unit", "status"])
     if data_date is None and len(df):

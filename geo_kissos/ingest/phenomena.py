@@ -35,11 +35,21 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..catalogue import AGE_BANDS, INDICATOR_BY_CODE
+from ..catalogue import AGE_BANDS, INDICATOR_BY_CODE, PERSONS_MAX
 from ..errors import InputError, Problem
 from ..store import Store
 from .common import ImportResult, Problems, begin_import, claim_import, stored_codes
-from .tabular import iter_csv, municipality_code, parse_date, parse_int, parse_number
+from .tabular import (
+    check_data_date,
+    future_date,
+    iter_csv,
+    municipality_code,
+    no_rows,
+    parse_date,
+    parse_int,
+    parse_number,
+    require_file,
+)
 
 POPULATION_COLUMNS: dict[str, tuple[str, ...]] = {
     "persons": ("hodnota", "pocet", "obyvatel"),
@@ -118,6 +128,8 @@ def load_population(
 ) -> ImportResult:
     """Validate a ČSÚ population-by-age CSV, map it to the age bands and store it (one transaction)."""
     path = Path(path)
+    require_file(path)
+    check_data_date(data_date, path.name)
     result = begin_import(store, "population", path)
     if result.skipped:
         return result
@@ -156,6 +168,8 @@ def load_population(
             ref, err = parse_date(row["ref_date"])
             if err:
                 probs.add(loc, "casref_do", err)
+            elif future := future_date(ref):
+                probs.add(loc, "casref_do", f"reference date {future}")
             else:
                 assert ref is not None
                 year = ref.year
@@ -167,6 +181,9 @@ def load_population(
             probs.add(loc, "hodnota", f"persons {err}")
         elif persons is not None and (persons < 0 or not float(persons).is_integer()):
             probs.add(loc, "hodnota", f"'{row['persons']}' is not a non-negative whole number of persons")
+        elif persons is not None and persons > PERSONS_MAX:
+            probs.add(loc, "hodnota", f"{row['persons']} persons is not plausible for one municipality "
+                      f"(at most {PERSONS_MAX:,}; Praha has 1.4 million)")
         group = parse_age_group(row.get("age"))
         if isinstance(group, str):
             probs.add(loc, "vek_txt", group)
@@ -254,6 +271,8 @@ def load_indicators(
     date and is logged (default: the latest date in the file).
     """
     path = Path(path)
+    require_file(path)
+    check_data_date(data_date, path.name)
     result = begin_import(store, "indicators", path)
     if result.skipped:
         return result
@@ -288,6 +307,9 @@ def load_indicators(
                 probs.add(loc, "hodnota", f"{row['value']} is not a percentage (0-100)")
             elif value < 0:
                 probs.add(loc, "hodnota", f"negative value {row['value']}")
+            elif idef.unit != "percent" and value > PERSONS_MAX:
+                probs.add(loc, "hodnota", f"{row['value']} {idef.unit} is not plausible for one municipality "
+                          f"(at most {PERSONS_MAX:,})")
         unit = row.get("unit")
         if idef is not None and unit is not None and unit != idef.unit:
             probs.add(loc, "jednotka", f"unit '{unit}' differs from the catalogue's '{idef.unit}' for {ind}")
@@ -296,6 +318,8 @@ def load_indicators(
             dd, err = parse_date(row["data_date"])
             if err:
                 probs.add(loc, "datum_dat", err)
+            elif future := future_date(dd):
+                probs.add(loc, "datum_dat", f"data date {future}")
         if len(probs.items) > n0:
             continue
         assert code is not None and year is not None and ind is not None and idef is not None
@@ -306,6 +330,8 @@ def load_indicators(
         seen[key] = lineno
         rows.append({"municipality_code": code, "year": year, "code": ind, "value": value, "unit": idef.unit,
                      "source": row.get("source"), "data_date": dd})
+    if rows_read == 0:
+        raise no_rows(path.name)
     probs.raise_if_any()
     df = pd.DataFrame(rows, columns=["municipality_code", "year", "code", "value", "unit", "source", "data_date"])
     if data_date is not None:

@@ -82,9 +82,43 @@ def detect_encoding(path: Path) -> str:
 
 
 def require_file(path: Path) -> None:
-    """Raise InputError when ``path`` does not exist."""
+    """Raise InputError when ``path`` does not exist or is a folder."""
     if not path.exists():
         raise InputError([Problem(str(path), "", "", "file not found")])
+    if path.is_dir():
+        raise InputError([Problem(str(path), "", "", "is a folder, not a file: give the file itself")])
+
+
+def check_data_date(value: date | Any | None, source: str, field: str = "--data-date") -> None:
+    """Refuse a data date later than today (data cannot describe the future).
+
+    Parameters
+    ----------
+    value : date, pandas.Timestamp or None
+        The date given (None passes).
+    source : str
+        File name for the message.
+    field : str
+        What the date came from (the option or the column).
+    """
+    if value is None:
+        return
+    day = value.date() if hasattr(value, "date") and callable(value.date) else value
+    if day > date.today():
+        raise InputError([Problem(source, "", field, f"data date {day:%Y-%m-%d} is in the future "
+                                  f"(today is {date.today():%Y-%m-%d})")])
+
+
+def future_date(day: date | None) -> str | None:
+    """An error message when ``day`` is later than today, else None."""
+    if day is not None and day > date.today():
+        return f"{day:%Y-%m-%d} is in the future (today is {date.today():%Y-%m-%d})"
+    return None
+
+
+def no_rows(source: str) -> InputError:
+    """The error for a file with a header and no data rows."""
+    return InputError([Problem(source, "row 2", "", "no data rows under the header: nothing to import")])
 
 
 def iter_csv(
