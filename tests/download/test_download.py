@@ -1,0 +1,193 @@
+"""``geo-kissos download`` against a real HTTP server on 127.0.0.1, into real stores (both backends)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+from download_official import ADDRESS_MUNICIPALITIES, OUTSIDE_MUNICIPALITY, POPULATION, RPSS, SCHEMA, ZIP, Official
+
+from geo_kissos.store import Store
+
+LAST_MODIFIED_DATE = date(2026, 8, 3)
+
+
+def _log(folder: Path) -> list[dict[str, str]]:
+    with open(folder / "downloads.csv", encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_download_fetches_and_imports_the_region(empty_store: Store, run_download, data_folder: Path,
+                                                 official: Official) -> None:
+    res = run_download(empty_store)
+    assert res.exit_code == 0, res.output
+    # the files the loaders read, in the data folder
+    for name in ("rpss.json", "rpss.schema.json", "druhy-socialni-sluzby.json", "cilove-skupiny-osoby.json",
+                 "formy-soc-sluzby.json", "population.csv", "boundaries/arccr-obce.gpkg"):
+        assert (data_folder / name).is_file(), name
+    extracted = sorted(p.name for p in (data_folder / "adresni-mista").glob("*.csv"))
+    assert extracted == [f"20260731_OB_{m}_ADR.csv" for m in ADDRESS_MUNICIPALITIES]  # not 554499
+    assert OUTSIDE_MUNICIPALITY not in "".join(extracted)
+    # byte for byte as published (cp1250 kept)
+    assert "Souřadnice Y".encode("cp1250") in (data_folder / "adresni-mista" / extracted[0]).read_bytes()
+    assert not [p for p in data_folder.iterdir() if p.name.startswith(".")]  # no staging or temp left
+    # imported into the store
+    assert empty_store.count("municipality") == 20
+    svc = empty_store.read("service")
+    assert len(svc) == 10
+    sites = empty_store.read("site")
+    assert set(sites["location_quality"]) == {"address_point"}
+    assert empty_store.read("population")["municipality_code"].nunique() == 20
+    log = empty_store.read("import_log")
+    assert set(log["kind"]) == {"boundaries", "population", "services"}
+    dates = dict(zip(log["kind"], pd.to_datetime(log["data_date"]).dt.date, strict=True))
+    assert dates["services"] == LAST_MODIFIED_DATE  # the register's own date (HTTP Last-Modified), not today
+    assert dates["boundaries"] == LAST_MODIFIED_DATE
+    assert dates["population"].year >= 2020 and dates["population"] != date.today()  # casref_do of the file
+    # the download log: address, data date and where it came from, sha256, count
+    rows = {r["source"]: r for r in _log(data_folder)}
+    assert rows["rpss"]["status"] == "imported"
+    assert rows["rpss"]["url"] == f"{official.base}/{RPSS}"
+    assert rows["rpss"]["sha256"] == _sha(data_folder / "rpss.json")
+    assert (rows["rpss"]["records"], rows["rpss"]["data_date"], rows["rpss"]["date_from"]) == \
+        ("10", "2026-08-03", "http")
+    assert (rows["ruian-adresy"]["data_date"], rows["ruian-adresy"]["date_from"]) == ("2026-07-31", "feed")
+    assert rows["ruian-adresy"]["records"] == "24"
+    assert rows["ruian-adresy"]["url"].endswith("/vymenny_format/csv/20260731_OB_ADR_csv.zip")
+    assert rows["population"]["date_from"] == "file"
+    assert "rpss: imported (10 records; data date 2026-08-03 (http)" in res.output
+
+
+def test_second_run_changes_nothing(empty_store: Store, run_download, data_folder: Path) -> None:
+    assert run_download(empty_store).exit_code == 0
+    before = {p: (p.stat().st_mtime_ns, _sha(p)) for p in data_folder.rglob("*") if p.is_file()
+              and p.name != "downloads.csv"}
+    log_before = empty_store.read("import_log")
+    res = run_download(empty_store)
+    assert res.exit_code == 0, res.output
+    for line in res.output.splitlines():
+        if line.startswith(("rpss:", "population:", "boundaries:", "druhy-socialni-sluzby:")):
+            assert ": unchanged" in line, line
+    assert "ruian-adresy: unchanged" in res.output
+    after = {p: (p.stat().st_mtime_ns, _sha(p)) for p in data_folder.rglob("*") if p.is_file()
+             and p.name != "downloads.csv"}
+    assert after == before
+    assert len(empty_store.read("import_log")) == len(log_before)
+    assert "already imported" in res.output
+    assert [r["status"] for r in _log(data_folder)].count("unchanged") >= 7
+
+
+def test_count_jump_is_refused_and_the_last_good_data_stays(empty_store: Store, run_download, data_folder: Path,
+                                                            official: Official) -> None:
+    assert run_download(empty_store).exit_code == 0
+    good = _sha(data_folder / "rpss.json")
+    official.register(12)  # 10 -> 12 services: +20 %
+    res = run_download(empty_store, "--source", "rpss")
+    assert res.exit_code == 2
+    assert "rpss: refused" in res.output
+    assert "12 records against 10 in the last good file (+20.0%, more than ±5%)" in res.output
+    assert "--accept-count-change" in res.output
+    assert _sha(data_folder / "rpss.json") == good
+    assert len(empty_store.read("service")) == 10
+    assert _log(data_folder)[-1]["status"] == "refused"
+    res = run_download(empty_store, "--source", "rpss", "--accept-count-change")
+    assert res.exit_code == 0, res.output
+    assert len(empty_store.read("service")) == 12
+
+
+def test_a_small_count_change_is_accepted(empty_store: Store, run_download, official: Official) -> None:
+    official.register(40)
+    assert run_download(empty_store).exit_code == 0
+    official.register(41)  # +2.5 %
+    res = run_download(empty_store, "--source", "rpss")
+    assert res.exit_code == 0, res.output
+    assert len(empty_store.read("service")) == 41
+
+
+def test_truncated_register_is_refused(empty_store: Store, run_download, data_folder: Path,
+                                       official: Official) -> None:
+    text = (official.root / RPSS).read_bytes()
+    official.put(RPSS, text[: len(text) // 2])
+    res = run_download(empty_store)
+    assert res.exit_code == 2
+    line = next(ln for ln in res.output.splitlines() if ln.startswith("rpss:"))
+    assert "refused" in line and "invalid or truncated JSON" in line and f"[{official.base}/{RPSS}]" in line
+    assert not (data_folder / "rpss.json").exists()
+    # the rest of the register's import is held back with it; other imports went ahead
+    assert not (data_folder / "adresni-mista").exists()
+    assert empty_store.count("service") == 0
+    assert empty_store.count("municipality") == 20
+    assert f"{official.base}/{RPSS}" in {r["url"] for r in _log(data_folder) if r["source"] == "rpss"}
+
+
+def test_truncated_download_is_refused(empty_store: Store, run_download, data_folder: Path,
+                                       official: Official) -> None:
+    """The server announces the whole length and sends half: a short read, nothing written."""
+    official.short.add(RPSS)  # type: ignore[attr-defined]
+    res = run_download(empty_store, "--source", "rpss")
+    assert res.exit_code == 2
+    line = next(ln for ln in res.output.splitlines() if ln.startswith("rpss:"))
+    assert "refused" in line and "download failed after 1 attempt(s)" in line
+    assert not (data_folder / "rpss.json").exists()
+    assert not list(data_folder.rglob("*.tmp")) and not [p for p in data_folder.iterdir() if p.name.startswith(".")]
+
+
+def test_truncated_zip_is_refused(empty_store: Store, run_download, data_folder: Path, official: Official) -> None:
+    data = (official.root / ZIP).read_bytes()
+    official.put(ZIP, data[: len(data) - 40])
+    res = run_download(empty_store)
+    assert res.exit_code == 2
+    line = next(ln for ln in res.output.splitlines() if ln.startswith("ruian-adresy:"))
+    assert "refused" in line and "ZIP" in line and ZIP in line
+    assert not (data_folder / "adresni-mista").exists()
+    assert empty_store.count("service") == 0
+
+
+def test_schema_invalid_register_is_refused(empty_store: Store, run_download, data_folder: Path,
+                                            official: Official) -> None:
+    assert run_download(empty_store).exit_code == 0
+    good = _sha(data_folder / "rpss.json")
+    doc = json.loads((official.root / RPSS).read_text(encoding="utf-8"))
+    doc["polozky"][3]["druhSocialniSluzby"] = "domov"  # a string where the schema wants {"id": ...}
+    del doc["polozky"][3]["poskytovatel"]
+    official.put(RPSS, json.dumps(doc, ensure_ascii=False))
+    res = run_download(empty_store, "--source", "rpss")
+    assert res.exit_code == 2
+    line = next(ln for ln in res.output.splitlines() if ln.startswith("rpss:"))
+    assert "refused" in line and "the import refused it" in line and "rpss.json" in line
+    assert _sha(data_folder / "rpss.json") == good  # the last good file put back
+    assert len(empty_store.read("service")) == 10
+
+
+def test_missing_source_is_refused_and_named(empty_store: Store, run_download, data_folder: Path,
+                                             official: Official) -> None:
+    official.remove(POPULATION)
+    official.remove(SCHEMA)  # optional: not published is no error
+    res = run_download(empty_store)
+    assert res.exit_code == 2
+    assert f"population: refused [{official.base}/{POPULATION}] — the server answered HTTP 404" in res.output
+    assert f"{official.base}/{POPULATION}" in {r["url"] for r in _log(data_folder) if r["source"] == "population"}
+    assert "rpss-schema: not published" in res.output
+    assert not (data_folder / "population.csv").exists()
+    assert empty_store.count("population") == 0
+    assert empty_store.count("service") == 10  # the other sources went ahead
+
+
+def test_pinned_checksum_refuses_another_file(empty_store: Store, run_download, data_folder: Path) -> None:
+    manifest = data_folder / "boundaries" / "arccr-obce.toml"
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace('sha256 = ""', f'sha256 = "{"0" * 64}"'),
+                        encoding="utf-8")
+    res = run_download(empty_store, "--source", "boundaries")
+    assert res.exit_code == 2
+    line = next(ln for ln in res.output.splitlines() if ln.startswith("boundaries:"))
+    assert "refused" in line and "hash" in line.lower()
+    assert not (data_folder / "boundaries" / "arccr-obce.gpkg").exists()
+    assert empty_store.count("municipality") == 0
