@@ -13,7 +13,7 @@ from .options import open_cli_store, store_option
 
 
 @click.command("download")
-@click.option("--region", required=True, help="Region code, e.g. CZ071 (boundaries, register and addresses are "
+@click.option("--region", help="Region code, e.g. CZ071 (boundaries, register and addresses are "
                                               "kept to it).")
 @click.option("--data-dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Data folder the files go to (default GEO_KISSOS_DATA_DIR, ../shared/data or var/demo-data).")
@@ -29,7 +29,7 @@ from .options import open_cli_store, store_option
 @click.option("--list", "list_only", is_flag=True, help="List the sources and their addresses; fetch nothing.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @store_option
-def download(region: str, folder: Path | None, sources: tuple[str, ...], base_urls: tuple[str, ...], force: bool,
+def download(region: str | None, folder: Path | None, sources: tuple[str, ...], base_urls: tuple[str, ...], force: bool,
              accept_count_change: bool, retries: int | None, list_only: bool, quiet: bool, store_url: str) -> None:
     """Fetch the official sources of REGION into the data folder and import them.
 
@@ -50,6 +50,8 @@ def download(region: str, folder: Path | None, sources: tuple[str, ...], base_ur
                        f"{rebase(s.url, base.get(s.name) or base.get(None)) or '(no download address)'}"
                        f"\n  licence: {s.licence}")
         return
+    if not region:
+        raise click.UsageError("--region is required (e.g. --region CZ071)")
     with open_cli_store(store_url) as store:
         result = download_region(store, folder, region, sources, base, force, accept_count_change, not quiet, retries)
         for o in result.outcomes:

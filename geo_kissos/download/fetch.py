@@ -131,5 +131,5 @@ def fetch(source: str, url: str, target: Path, sha256: str | None = None, retrie
         raise DownloadError(source, url, f"download failed after {retries + 1} attempt(s): "
                                          f"{type(exc).__name__}: {exc}; nothing was written") from None
     except ValueError as exc:  # pooch: the checksum differs from the pin
-        raise DownloadError(source, url, f"{exc}; nothing was written") from None
+        raise DownloadError(source, url, f"not the pinned file: {exc}; nothing was written") from None
     return Fetched(target, url, dl.headers)

@@ -24,6 +24,7 @@ class LogRow:
 
     fetched_at: str
     source: str
+    region: str
     url: str
     file: str
     status: str
@@ -46,9 +47,10 @@ def read_log(data_dir: Path) -> list[LogRow]:
         return [LogRow(**{k: r.get(k) or "" for k in COLUMNS}) for r in csv.DictReader(f)]
 
 
-def last_good(data_dir: Path, source: str) -> LogRow | None:
-    """The latest row of ``source`` that put a file in place (``imported`` or ``unchanged``)."""
-    rows = [r for r in read_log(data_dir) if r.source == source and r.status in ("imported", "unchanged")]
+def last_good(data_dir: Path, source: str, region: str) -> LogRow | None:
+    """The latest row of ``source`` for ``region`` that put a file in place (``imported``, ``unchanged``)."""
+    rows = [r for r in read_log(data_dir)
+            if r.source == source and r.region == region and r.status in ("imported", "unchanged")]
     return rows[-1] if rows else None
 
 

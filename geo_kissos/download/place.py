@@ -35,7 +35,10 @@ class Placement:
             if final.is_dir():
                 os.replace(final, backup)
             else:
-                os.link(final, backup)
+                try:
+                    os.link(final, backup)
+                except OSError:  # no hard links on this file system
+                    shutil.copy2(final, backup)
         os.replace(staged, final)
         self.moves.append((final, backup))
 

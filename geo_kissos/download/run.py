@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 from ..errors import GeoKissosError, InputError
 from ..ingest.boundaries import load_boundaries
@@ -66,9 +67,9 @@ class Outcome:
             text += f" [{self.url}]"
         return text + (f" — {self.message}" if self.message else "")
 
-    def log_row(self, when: str) -> LogRow:
+    def log_row(self, when: str, region: str) -> LogRow:
         """The row of the download log."""
-        return LogRow(when, self.source.name, self.url, self.source.file, self.status,
+        return LogRow(when, self.source.name, region, self.url, self.source.file, self.status,
                       f"{self.data_date:%Y-%m-%d}" if self.data_date else "", self.date_from, self.sha256,
                       "" if self.records is None else str(self.records), self.message)
 
@@ -131,12 +132,13 @@ def _stage_addresses(ctx: _Context, src: Source) -> _Staged | Outcome:
             link = atom.current_link(feed.path.read_bytes())
         except atom.FeedError as exc:
             raise DownloadError(src.name, url, f"{exc}; nothing was written") from None
-        url = ctx.url(src, link.href)
+        # an absolute link names the publisher's host: fetched from the base URL when one is set
+        url = ctx.url(src, link.href) if urlsplit(link.href).netloc else urljoin(feed.url, link.href)
         if link.is_zip:
             break
     if link is None or not link.is_zip:
         raise DownloadError(src.name, ctx.url(src), f"no ZIP after {MAX_FEED_DEPTH} levels of feeds")
-    good = last_good(ctx.data_dir, src.name)
+    good = last_good(ctx.data_dir, src.name, ctx.region)
     present = ctx.data_dir / src.file
     if (not ctx.force and good is not None and good.url == url and present.is_dir()
             and good.data_date == (f"{link.updated:%Y-%m-%d}" if link.updated else "")):
@@ -225,7 +227,7 @@ def _group_date(ctx: _Context, staged: list[_Staged], name: str) -> date | None:
     for s in staged:
         if s.source.name == name:
             return s.data_date
-    good = last_good(ctx.data_dir, name)
+    good = last_good(ctx.data_dir, name, ctx.region)
     return date.fromisoformat(good.data_date) if good is not None and good.data_date else None
 
 
@@ -315,7 +317,7 @@ def download_region(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     when = datetime.now().replace(microsecond=0).isoformat()
-    log = append_log(data_dir, [o.log_row(when) for o in outcomes]) if outcomes else None
+    log = append_log(data_dir, [o.log_row(when, region) for o in outcomes]) if outcomes else None
     return RunResult(outcomes, imports, log)
 
 

@@ -84,3 +84,13 @@ def run_download(official: Official, data_folder: Path) -> Callable[..., Result]
                                          "--retries", "0", *args], catch_exceptions=False)
 
     return run
+
+
+@pytest.fixture
+def gpkg_store(tmp_path: Path) -> Iterator[Store]:
+    """An empty GeoPackage store, for the checks that do not depend on the backend."""
+    from geo_kissos.store import GpkgStore
+
+    store = GpkgStore(tmp_path / "store.gpkg")
+    yield store
+    store.close()

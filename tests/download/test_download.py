@@ -103,13 +103,13 @@ def test_count_jump_is_refused_and_the_last_good_data_stays(empty_store: Store, 
     assert len(empty_store.read("service")) == 12
 
 
-def test_a_small_count_change_is_accepted(empty_store: Store, run_download, official: Official) -> None:
+def test_a_small_count_change_is_accepted(gpkg_store: Store, run_download, official: Official) -> None:
     official.register(40)
-    assert run_download(empty_store).exit_code == 0
+    assert run_download(gpkg_store).exit_code == 0
     official.register(41)  # +2.5 %
-    res = run_download(empty_store, "--source", "rpss")
+    res = run_download(gpkg_store, "--source", "rpss")
     assert res.exit_code == 0, res.output
-    assert len(empty_store.read("service")) == 41
+    assert len(gpkg_store.read("service")) == 41
 
 
 def test_truncated_register_is_refused(empty_store: Store, run_download, data_folder: Path,
@@ -128,11 +128,11 @@ def test_truncated_register_is_refused(empty_store: Store, run_download, data_fo
     assert f"{official.base}/{RPSS}" in {r["url"] for r in _log(data_folder) if r["source"] == "rpss"}
 
 
-def test_truncated_download_is_refused(empty_store: Store, run_download, data_folder: Path,
+def test_truncated_download_is_refused(gpkg_store: Store, run_download, data_folder: Path,
                                        official: Official) -> None:
     """The server announces the whole length and sends half: a short read, nothing written."""
     official.short.add(RPSS)  # type: ignore[attr-defined]
-    res = run_download(empty_store, "--source", "rpss")
+    res = run_download(gpkg_store, "--source", "rpss")
     assert res.exit_code == 2
     line = next(ln for ln in res.output.splitlines() if ln.startswith("rpss:"))
     assert "refused" in line and "download failed after 1 attempt(s)" in line
@@ -140,15 +140,15 @@ def test_truncated_download_is_refused(empty_store: Store, run_download, data_fo
     assert not list(data_folder.rglob("*.tmp")) and not [p for p in data_folder.iterdir() if p.name.startswith(".")]
 
 
-def test_truncated_zip_is_refused(empty_store: Store, run_download, data_folder: Path, official: Official) -> None:
+def test_truncated_zip_is_refused(gpkg_store: Store, run_download, data_folder: Path, official: Official) -> None:
     data = (official.root / ZIP).read_bytes()
     official.put(ZIP, data[: len(data) - 40])
-    res = run_download(empty_store)
+    res = run_download(gpkg_store)
     assert res.exit_code == 2
     line = next(ln for ln in res.output.splitlines() if ln.startswith("ruian-adresy:"))
     assert "refused" in line and "ZIP" in line and ZIP in line
     assert not (data_folder / "adresni-mista").exists()
-    assert empty_store.count("service") == 0
+    assert gpkg_store.count("service") == 0
 
 
 def test_schema_invalid_register_is_refused(empty_store: Store, run_download, data_folder: Path,
@@ -181,13 +181,46 @@ def test_missing_source_is_refused_and_named(empty_store: Store, run_download, d
     assert empty_store.count("service") == 10  # the other sources went ahead
 
 
-def test_pinned_checksum_refuses_another_file(empty_store: Store, run_download, data_folder: Path) -> None:
+def test_pinned_checksum_refuses_another_file(gpkg_store: Store, run_download, data_folder: Path) -> None:
     manifest = data_folder / "boundaries" / "arccr-obce.toml"
     manifest.write_text(manifest.read_text(encoding="utf-8").replace('sha256 = ""', f'sha256 = "{"0" * 64}"'),
                         encoding="utf-8")
-    res = run_download(empty_store, "--source", "boundaries")
+    res = run_download(gpkg_store, "--source", "boundaries")
     assert res.exit_code == 2
     line = next(ln for ln in res.output.splitlines() if ln.startswith("boundaries:"))
     assert "refused" in line and "hash" in line.lower()
     assert not (data_folder / "boundaries" / "arccr-obce.gpkg").exists()
-    assert empty_store.count("municipality") == 0
+    assert gpkg_store.count("municipality") == 0
+
+
+def test_a_service_feed_leading_to_a_dataset_feed_is_followed(gpkg_store: Store, run_download, data_folder: Path,
+                                                              official: Official) -> None:
+    """ČÚZK's service feed links a dataset feed, whose newest entry links the ZIP."""
+    from download_official import FEED, atom_feed
+
+    official.put("RUIAN-CSV-ADR-ST/datasetFeeds/adresy.xml", official.root.joinpath(FEED).read_text(encoding="utf-8"))
+    older = atom_feed("https://vdp.cuzk.gov.cz/vymenny_format/csv/20260630_OB_ADR_csv.zip", "2026-06-30T23:00:00+02:00")
+    service = atom_feed("datasetFeeds/adresy.xml").replace('type="application/zip"', 'type="application/atom+xml"')
+    official.put(FEED, service)
+    official.put("RUIAN-CSV-ADR-ST/old.xml", older)  # not linked: only the linked feed counts
+    res = run_download(gpkg_store)
+    assert res.exit_code == 0, res.output
+    assert len(list((data_folder / "adresni-mista").glob("*.csv"))) == 2
+    assert set(gpkg_store.read("site")["location_quality"]) == {"address_point"}
+    res = run_download(gpkg_store, "--source", "ruian-adresy")
+    assert "ruian-adresy: unchanged" in res.output and "--force fetches it" in res.output
+    res = run_download(gpkg_store, "--source", "ruian-adresy", "--force")
+    assert res.exit_code == 0, res.output
+    assert "ruian-adresy: unchanged" in res.output and "same file as the one in place" in res.output
+
+
+def test_list_names_the_sources_and_their_addresses(official: Official, data_folder: Path) -> None:
+    from click.testing import CliRunner
+
+    from geo_kissos.cli import main
+
+    res = CliRunner().invoke(main, ["download", "--list", "--data-dir", str(data_folder), "--base-url", official.base])
+    assert res.exit_code == 0, res.output
+    assert f"{official.base}/{RPSS}" in res.output
+    assert "ruian-adresy [services, atom-zip-csv] -> adresni-mista" in res.output
+    assert f"{official.base}/hranice/obce.gpkg" in res.output  # the data folder's manifest wins
