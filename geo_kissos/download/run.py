@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,6 +36,10 @@ from .log import LogRow, append_log, last_good
 from .place import Placement
 from .records import read_records
 
+#: Staging folders inside the data folder (same file system: files are renamed into place).
+STAGING_PREFIX = ".download-"
+#: A staging folder older than this (seconds) is a leftover of a killed run.
+STALE_STAGING_S = 6 * 3600
 #: Levels of Atom feeds followed before giving up (service feed -> dataset feed -> ZIP).
 MAX_FEED_DEPTH = 3
 
@@ -217,8 +222,8 @@ def _check(ctx: _Context, staged: _Staged, limit: float, accept: bool) -> Outcom
     if limit and not accept and old and new is not None and abs(new - old) / old > limit:
         return Outcome(staged.source, staged.url, "refused",
                        f"{new} records against {old} in the last good file ({(new - old) / old:+.1%}, more "
-                       f"than ±{limit:.0%}): refused, the last good data stays; check the source, or accept "
-                       "the change with --accept-count-change",
+                       f"than ±{limit:.0%}): the last good data stays; check the source, or take the change "
+                       "with --accept-count-change",
                        new, staged.data_date, staged.date_from, staged.sha256)
     return None
 
@@ -259,6 +264,14 @@ def _import(ctx: _Context, group: str, sources: list[Source], staged: list[_Stag
                                                 else None)
     return load_services(ctx.store, register, addresses, region=ctx.region, data_date=_group_date(ctx, staged, "rpss"),
                          progress=ctx.progress)
+
+
+def _remove_stale_staging(data_dir: Path) -> None:
+    """Staging folders left by a run that was killed (older than :data:`STALE_STAGING_S`)."""
+    now = time.time()
+    for p in data_dir.glob(f"{STAGING_PREFIX}*"):
+        if p.is_dir() and now - p.stat().st_mtime > STALE_STAGING_S:
+            shutil.rmtree(p, ignore_errors=True)
 
 
 def download_region(
@@ -307,7 +320,8 @@ def download_region(
     selected = cat.select(names)
     outcomes: list[Outcome] = []
     imports: list[ImportResult] = []
-    staging = Path(tempfile.mkdtemp(dir=data_dir, prefix=".download-"))
+    _remove_stale_staging(data_dir)
+    staging = Path(tempfile.mkdtemp(dir=data_dir, prefix=STAGING_PREFIX))
     ctx = _Context(store, data_dir, region, staging, base_urls or {}, cat.settings.retries if retries is None
                    else retries, cat.settings.timeout, progress, force)
     try:

@@ -224,3 +224,34 @@ def test_list_names_the_sources_and_their_addresses(official: Official, data_fol
     assert f"{official.base}/{RPSS}" in res.output
     assert "ruian-adresy [services, atom-zip-csv] -> adresni-mista" in res.output
     assert f"{official.base}/hranice/obce.gpkg" in res.output  # the data folder's manifest wins
+
+
+def test_refused_address_points_put_the_last_good_folder_back(gpkg_store: Store, run_download, data_folder: Path,
+                                                              official: Official) -> None:
+    """A new ZIP whose points lie outside Czechia: the import refuses it, the old folder returns."""
+    from download_official import ADDRESS_HEADER, FEED, atom_feed
+
+    assert run_download(gpkg_store).exit_code == 0
+    folder = data_folder / "adresni-mista"
+    before = {p.name: _sha(p) for p in folder.iterdir()}
+    zip_rel = "vymenny_format/csv/20260831_OB_ADR_csv.zip"
+    import zipfile
+
+    def bad(mun: str, code: int) -> bytes:  # the address point of a facility, at (5 m, 7 m)
+        return (f"{ADDRESS_HEADER}\r\n{code};{mun};Lipová;;;;;1;Lipová;1;Školní;č.p.;1;;;77900;5.00;7.00;"
+                "2026-01-01T00:00:00\r\n").encode("cp1250")
+
+    buf = official.root / "bad.zip"
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("CSV/20260831_OB_900001_ADR.csv", bad("900001", 1000002))
+        z.writestr("CSV/20260831_OB_900002_ADR.csv", bad("900002", 2000001))
+    official.put(zip_rel, buf.read_bytes())
+    official.put(FEED, atom_feed(f"https://vdp.cuzk.gov.cz/{zip_rel}", "2026-08-31T23:00:00+02:00"))
+    res = run_download(gpkg_store, "--source", "ruian-adresy", "--accept-count-change")
+    assert res.exit_code == 2
+    line = next(ln for ln in res.output.splitlines() if ln.startswith("ruian-adresy:"))
+    assert "refused" in line and "the import refused it" in line and "not an S-JTSK point in Czechia" in line
+    assert zip_rel in line
+    assert {p.name: _sha(p) for p in folder.iterdir()} == before
+    assert not [p for p in data_folder.iterdir() if p.name.startswith(".")]
+    assert set(gpkg_store.read("site")["location_quality"]) == {"address_point"}
