@@ -255,3 +255,23 @@ def test_refused_address_points_put_the_last_good_folder_back(gpkg_store: Store,
     assert {p.name: _sha(p) for p in folder.iterdir()} == before
     assert not [p for p in data_folder.iterdir() if p.name.startswith(".")]
     assert set(gpkg_store.read("site")["location_quality"]) == {"address_point"}
+
+
+def test_the_downloaded_folder_loads_offline_with_setup(gpkg_store: Store, run_download, data_folder: Path,
+                                                        tmp_path: Path) -> None:
+    """Copied elsewhere, the folder is all `geo-kissos setup` needs (address points from adresni-mista/)."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from geo_kissos.cli import main
+    from geo_kissos.store import GpkgStore
+
+    assert run_download(gpkg_store).exit_code == 0
+    copy = tmp_path / "offline"
+    shutil.copytree(data_folder, copy)
+    res = CliRunner().invoke(main, ["setup", "--data-dir", str(copy), "--store", str(tmp_path / "offline.gpkg")])
+    assert res.exit_code == 0, res.output
+    store = GpkgStore(tmp_path / "offline.gpkg")
+    assert store.count("service") == 10
+    assert set(store.read("site")["location_quality"]) == {"address_point"}
