@@ -37,10 +37,12 @@ class DownloadError(GeoKissosError):
         Address fetched.
     message : str
         What went wrong.
+    status : int, optional
+        The HTTP status when the server answered 4xx.
     """
 
-    def __init__(self, source: str, url: str, message: str):
-        self.source, self.url, self.message = source, url, message
+    def __init__(self, source: str, url: str, message: str, status: int | None = None):
+        self.source, self.url, self.message, self.status = source, url, message, status
         super().__init__(f"{source} ({url}): {message}")
 
 
@@ -126,7 +128,7 @@ def fetch(source: str, url: str, target: Path, sha256: str | None = None, retrie
         fetcher.fetch(target.name, downloader=dl)
     except NotFound as exc:
         raise DownloadError(source, url, f"the server answered {exc} (not published there?); "
-                                         "nothing was written") from None
+                                         "nothing was written", exc.status) from None
     except requests.exceptions.RequestException as exc:
         raise DownloadError(source, url, f"download failed after {retries + 1} attempt(s): "
                                          f"{type(exc).__name__}: {exc}; nothing was written") from None

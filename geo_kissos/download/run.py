@@ -178,7 +178,7 @@ def _stage_file(ctx: _Context, src: Source) -> _Staged | Outcome:
     try:
         fetched = ctx.get(src, url, ctx.staging / src.file, pin or None)
     except DownloadError as exc:
-        if src.optional and "HTTP 404" in exc.message:
+        if src.optional and exc.status in (404, 410):
             return Outcome(src, url, "not published", "the server has no such file (optional)")
         raise
     try:

@@ -275,3 +275,13 @@ def test_the_downloaded_folder_loads_offline_with_setup(gpkg_store: Store, run_d
     store = GpkgStore(tmp_path / "offline.gpkg")
     assert store.count("service") == 10
     assert set(store.read("site")["location_quality"]) == {"address_point"}
+
+
+def test_a_boundary_manifest_without_download_address_is_skipped_saying_how(gpkg_store: Store, run_download,
+                                                                            data_folder: Path) -> None:
+    (data_folder / "boundaries" / "arccr-obce.toml").unlink()  # the repository's manifest: no download_url
+    res = run_download(gpkg_store, "--source", "boundaries")
+    assert res.exit_code == 0, res.output
+    line = next(ln for ln in res.output.splitlines() if ln.startswith("boundaries:"))
+    assert "skipped" in line and "download_url" in line and "arccr-obce.toml" in line
+    assert gpkg_store.count("municipality") == 0
