@@ -23,6 +23,7 @@ from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+from ..bootstrap import ADDRESSES_DIR, ADDRESSES_FILE, POPULATION_FILE, SERVICES_FILE
 from ..errors import GeoKissosError, InputError
 from ..ingest.boundaries import load_boundaries
 from ..ingest.common import ImportResult, sha256_file
@@ -242,7 +243,7 @@ def _import(ctx: _Context, group: str, sources: list[Source], staged: list[_Stag
     if group == "boundaries":
         src = sources[0]
         path = d / src.file
-        when = next((s.data_date for s in staged if s.source is src), None)
+        when = _group_date(ctx, staged, src.name)
         if not path.exists():
             return None
         result = load_boundaries(ctx.store, path, src.manifest, src.manifest.layer if src.manifest else None,
@@ -252,16 +253,16 @@ def _import(ctx: _Context, group: str, sources: list[Source], staged: list[_Stag
             shutil.copyfile(src.manifest.path, beside)
         return result
     if group == "population":
-        path = d / "population.csv"
+        path = d / POPULATION_FILE
         own = next((s for s in staged if s.source.group == "population"), None)
+        # the loader reads the file's own date (casref_do); the HTTP date only when it has none
         when = own.data_date if own is not None and own.date_from != "file" else None
         return load_population(ctx.store, path, when, False, ctx.progress) if path.exists() else None
-    register = d / "rpss.json"
+    register = d / SERVICES_FILE
     if not register.exists():
         return None
-    folder = d / "adresni-mista"
-    addresses = folder if folder.is_dir() else (d / "adresni-mista.csv" if (d / "adresni-mista.csv").exists()
-                                                else None)
+    folder, single = d / ADDRESSES_DIR, d / ADDRESSES_FILE
+    addresses = folder if folder.is_dir() else (single if single.exists() else None)
     return load_services(ctx.store, register, addresses, region=ctx.region, data_date=_group_date(ctx, staged, "rpss"),
                          progress=ctx.progress)
 
