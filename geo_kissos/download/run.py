@@ -107,11 +107,16 @@ class RunResult:
 
 class _Context:
     def __init__(self, store: Store, data_dir: Path, region: str, staging: Path, base: dict[str | None, str],
-                 retries: int, timeout: float, progress: bool, force: bool):
+                 retries: int, timeout: float, progress: bool, force: bool, urls: dict[str, str]):
         self.store, self.data_dir, self.region, self.staging = store, data_dir, region, staging
+        self.urls = urls
         self.base, self.retries, self.timeout, self.progress, self.force = base, retries, timeout, progress, force
 
     def url(self, src: Source, url: str | None = None) -> str:
+        if url is None and src.name in self.urls:  # given on the command line: taken as it is
+            return self.urls[src.name]
+        if url is None and not src.url:
+            return ""  # no address known
         base = self.base.get(src.name) or self.base.get(None)
         return rebase(url if url is not None else src.url, base)
 
@@ -169,12 +174,14 @@ def _stage_addresses(ctx: _Context, src: Source) -> _Staged | Outcome:
 
 def _stage_file(ctx: _Context, src: Source) -> _Staged | Outcome:
     url = ctx.url(src)
-    if not src.url:
-        where = src.manifest.path if src.manifest is not None else "sources.toml"
-        page = f" from {src.manifest.url}" if src.manifest is not None else ""
-        return Outcome(src, f"{where}", "skipped",
-                       f"no download address (download_url in {where}): fetch the file by hand{page}, or "
-                       f"put a copy of the manifest with download_url in {ctx.data_dir / 'boundaries'}")
+    if not url:
+        if src.manifest is not None:
+            return Outcome(src, str(src.manifest.path), "skipped",
+                           f"no download address (download_url in {src.manifest.path}): fetch the file by hand "
+                           f"from {src.manifest.url}, put a copy of the manifest with download_url in "
+                           f"{ctx.data_dir / 'boundaries'}, or give --url {src.name}=URL")
+        return Outcome(src, "sources.toml", "skipped", f"no download address in geo_kissos/download/sources.toml: "
+                       f"give --url {src.name}=URL")
     pin = src.manifest.sha256 if src.manifest is not None else None
     try:
         fetched = ctx.get(src, url, ctx.staging / src.file, pin or None)
@@ -286,6 +293,7 @@ def download_region(
     progress: bool = True,
     retries: int | None = None,
     catalogue: Catalogue | None = None,
+    urls: dict[str, str] | None = None,
 ) -> RunResult:
     """Fetch the selected sources into ``data_dir`` and import them into ``store``.
 
@@ -309,6 +317,10 @@ def download_region(
         Progress bars on stderr.
     retries : int, optional
         Further attempts per file (default: the catalogue's settings).
+    catalogue : Catalogue, optional
+        Default: ``sources.toml`` (:func:`~geo_kissos.download.catalogue.load_catalogue`).
+    urls : dict, optional
+        Source name -> its address, replacing the catalogue's (no base URL applied).
 
     Returns
     -------
@@ -319,12 +331,13 @@ def download_region(
     data_dir.mkdir(parents=True, exist_ok=True)
     cat = catalogue or load_catalogue(data_dir)
     selected = cat.select(names)
+    cat.select(urls or {})  # a --url of an unknown source is an error
     outcomes: list[Outcome] = []
     imports: list[ImportResult] = []
     _remove_stale_staging(data_dir)
     staging = Path(tempfile.mkdtemp(dir=data_dir, prefix=STAGING_PREFIX))
     ctx = _Context(store, data_dir, region, staging, base_urls or {}, cat.settings.retries if retries is None
-                   else retries, cat.settings.timeout, progress, force)
+                   else retries, cat.settings.timeout, progress, force, dict(urls or {}))
     try:
         for group in dict.fromkeys(s.group for s in selected):
             sources = [s for s in selected if s.group == group]

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from download_official import Official, build_official
+from download_official import POPULATION, Official, build_official
 
 from geo_kissos.cli import main
 from geo_kissos.store import Store
@@ -80,7 +80,8 @@ def run_download(official: Official, data_folder: Path) -> Callable[..., Result]
 
     def run(store: Store, *args: str) -> Result:
         return CliRunner().invoke(main, ["download", "--region", "CZ071", "--data-dir", str(data_folder),
-                                         "--base-url", official.base, "--store", store.url, "--quiet",
+                                         "--base-url", official.base, "--store", store.url,
+                                         "--url", f"population={official.base}/{POPULATION}", "--quiet",
                                          "--retries", "0", *args], catch_exceptions=False)
 
     return run

@@ -224,6 +224,8 @@ def test_list_names_the_sources_and_their_addresses(official: Official, data_fol
     assert f"{official.base}/{RPSS}" in res.output
     assert "ruian-adresy [services, atom-zip-csv] -> adresni-mista" in res.output
     assert f"{official.base}/hranice/obce.gpkg" in res.output  # the data folder's manifest wins
+    assert "population [population, csv-rows] -> population.csv\n  ČSÚ – obyvatelstvo obcí podle věku\n" \
+        "  (no download address)" in res.output
 
 
 def test_refused_address_points_put_the_last_good_folder_back(gpkg_store: Store, run_download, data_folder: Path,
@@ -285,3 +287,17 @@ def test_a_boundary_manifest_without_download_address_is_skipped_saying_how(gpkg
     line = next(ln for ln in res.output.splitlines() if ln.startswith("boundaries:"))
     assert "skipped" in line and "download_url" in line and "arccr-obce.toml" in line
     assert gpkg_store.count("municipality") == 0
+
+
+def test_a_source_without_address_is_skipped_saying_how(gpkg_store: Store, official: Official,
+                                                        data_folder: Path) -> None:
+    from click.testing import CliRunner
+
+    from geo_kissos.cli import main
+
+    res = CliRunner().invoke(main, ["download", "--region", "CZ071", "--data-dir", str(data_folder), "--base-url",
+                                    official.base, "--store", gpkg_store.url, "--quiet", "--source", "population"])
+    assert res.exit_code == 0, res.output
+    assert "population: skipped [sources.toml] — no download address" in res.output
+    assert "--url population=URL" in res.output
+    assert not (data_folder / "population.csv").exists()

@@ -38,6 +38,7 @@ def test_catalogue_declares_every_source(tmp_path: Path) -> None:
     assert b.manifest is not None and b.manifest.id == "arccr-obce" and b.file == "boundaries/arccr-obce.gpkg"
     assert cat.sources["druhy-socialni-sluzby"].change_limit(cat.settings) == 0
     assert cat.sources["rpss"].change_limit(cat.settings) == 0.05
+    assert cat.sources["population"].url == ""  # not known: given with --url population=URL
     with pytest.raises(ConfigError, match="unknown source"):
         cat.select(["rpsss"])
 
