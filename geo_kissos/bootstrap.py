@@ -28,6 +28,7 @@ BOUNDARY_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json")
 #: File names of the data folder, in load order after the boundaries.
 SERVICES_FILE = "rpss.json"
 ADDRESSES_FILE = "adresni-mista.csv"
+ADDRESSES_DIR = "adresni-mista"  #: a folder of per-municipality CSVs (written by `geo-kissos download`)
 REACH_FILE = "reach.csv"
 NETWORK_FILE = "network.csv"
 POPULATION_FILE = "population.csv"
@@ -49,7 +50,8 @@ def _other_steps(data: Path) -> Iterator[tuple[Path, Callable[[Store], ImportRes
     services = data / SERVICES_FILE
     if services.exists():
         addresses = data / ADDRESSES_FILE
-        addr = addresses if addresses.exists() else None
+        folder = data / ADDRESSES_DIR
+        addr = addresses if addresses.exists() else (folder if folder.is_dir() else None)
         yield services, lambda store: load_services(store, services, addr)
     for name, loader in ((REACH_FILE, load_reach), (NETWORK_FILE, load_network)):
         path = data / name
