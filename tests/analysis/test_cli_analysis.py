@@ -277,3 +277,13 @@ def test_access_with_nothing_in_reach_says_so(cli, tmp_path, region_tables):
     res = _run(cli, ["analysis", "access", "--store", str(path), "--year", "2025", "--type", "49",
                      "--max-distance", "5000", "--out", str(out)])
     assert "no service site lies within" not in res.stderr
+
+
+def test_csv_output_starts_with_the_bom_it_promises(cli, store_path, tmp_path):
+    """Read as bytes: ``utf-8-sig`` reads a file with or without a BOM alike, so it proves nothing."""
+    out = tmp_path / "gaps.csv"
+    _run(cli, ["analysis", "gaps", "--store", str(store_path), "--year", "2025", "--out", str(out)])
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and not data[3:].startswith(b"\xef\xbb\xbf")
+    header = data[3:].decode("utf-8").splitlines()[0].split(",")
+    assert header[0] == "year" and "gap_units" in header
