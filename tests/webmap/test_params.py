@@ -79,6 +79,11 @@ def test_bbox() -> None:
     ranges = "longitudes must lie in -180..180 and latitudes in -90..90"
     for bad in ("-181,0,1,1", "0,0,181,1", "0,-91,1,0", "0,0,1,91", "200,0,201,1"):
         fails("bbox", ranges, bbox=bad)
+    # each bound on its own edge is inside; just past it is out of range (not "inverted")
+    for edge in ("180,0,180,1", "-180,0,-180,1", "0,90,1,90", "0,-90,1,-90"):
+        assert q(bbox=edge).bbox is not None
+    for bad in ("180.5,0,180,1", "-180,0,-180.5,1", "0,90.5,1,90", "0,-90,1,-90.5"):
+        fails("bbox", ranges, bbox=bad)
     order = "minimum is greater than maximum (order: minLon,minLat,maxLon,maxLat)"
     fails("bbox", order, bbox="17,50,16,49")  # both inverted
     fails("bbox", order, bbox="16,50,17,49")  # only the latitudes
@@ -136,7 +141,7 @@ def test_year_and_zoom_only_endpoints() -> None:
     with pytest.raises(ParamError, match=r"^parameter 'year': 1800 is outside 1900\.\.2100$"):
         parse_year(MultiDict({"year": "1800"}))
     assert parse_zoom_only(MultiDict()) is None
-    assert parse_zoom_only(MultiDict({"zoom": "5"})) == 5
+    assert parse_zoom_only(MultiDict({"zoom": "5"})) == 5 and parse_zoom_only(MultiDict({"zoom": "0"})) == 0
     with pytest.raises(ParamError) as info:
         parse_zoom_only(MultiDict({"year": "2025"}))
     assert (info.value.param, info.value.message) == ("year", "unknown parameter; use zoom")
