@@ -333,7 +333,9 @@ def fca_arrays(
     ratio = np.full(n_s, np.nan)
     np.divide(sup, weighted_demand, out=ratio, where=weighted_demand > 0)
     contrib = np.nan_to_num(ratio)[j] * w_supply
-    access = np.bincount(i, weights=contrib, minlength=n_d)
+    # float even when no pair lies within the catchment: numpy's bincount of an empty array is
+    # an integer array, and NaN (unreachable) could not be stored in it
+    access = np.bincount(i, weights=contrib, minlength=n_d).astype(float)
     n_sites = np.bincount(i, minlength=n_d)
     access[n_sites == 0] = np.nan
     return access, n_sites, ratio

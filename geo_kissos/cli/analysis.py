@@ -304,6 +304,19 @@ def access_cmd(store_url: str, year: int, types: tuple[str, ...], out: Path, met
     table = pd.concat(frames, ignore_index=True)
     write_table(table, out, sheet=f"access {year}", year=year)
     click.echo(f"{out}: {len(table)} rows")
+    _say_unreachable(table, max_distance)
+
+
+def _say_unreachable(table: pd.DataFrame, max_distance: float) -> None:
+    """Say plainly when no demand point of a type has a site within the radius (the table then
+    holds only unreached_share 1), instead of leaving it to be read from the columns."""
+    for code, part in table.groupby("type_code", sort=False):
+        demand = float(part["demand"].sum())
+        if demand > 0 and float(part["unreached_demand"].sum()) >= demand:
+            click.echo(f"warning: § {code}: no service site lies within {max_distance:g} m of any "
+                       f"demand point: all {demand:g} people of the target population are "
+                       "unreachable (unreached_share 1 in every ORP; try a larger --max-distance)",
+                       err=True)
 
 
 @analysis.command("scenario")

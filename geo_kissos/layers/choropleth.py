@@ -274,13 +274,42 @@ def _classify(values: np.ndarray, layer: Layer) -> tuple[np.ndarray, list[float]
             cls = getattr(mapclassify, scheme)(y, k=k)
         bins = [float(b) for b in cls.bins]
         yb = np.asarray(cls.yb, dtype=int)
-    # Quantiles may give repeated bins: keep distinct upper bounds, re-index classes
-    distinct = sorted(set(bins))
+    # Quantiles may give repeated bounds, equal or only near-equal in floating point (1.0 and
+    # 1.0000000000000009, an empty class between them): one bound per run, re-index classes
+    distinct = distinct_bounds(bins)
     if len(distinct) != len(bins):
-        yb = np.searchsorted(np.asarray(distinct), y, side="left")
-        bins = distinct
+        yb, bins = _reindex(y, distinct)
     klass[ok] = yb
     return klass, bins
+
+
+def distinct_bounds(bins: list[float], rtol: float = 1e-9, atol: float = 1e-12) -> list[float]:
+    """Sorted class upper bounds with near-equal ones merged (the largest of a run is kept).
+
+    Two bounds are one when ``numpy.isclose(a, b, rtol, atol)``: 1.0 and 1.0000000000000009
+    (a rounding difference of a quantile) are one bound, 1.0 and 1.001 are two.
+    """
+    out: list[float] = []
+    for b in sorted(bins):
+        if out and np.isclose(b, out[-1], rtol=rtol, atol=atol):
+            out[-1] = float(b)
+        else:
+            out.append(float(b))
+    return out
+
+
+def _reindex(y: np.ndarray, bounds: list[float], rtol: float = 1e-9,
+             atol: float = 1e-12) -> tuple[np.ndarray, list[float]]:
+    """Class of each value against merged ``bounds``; a value near-equal to a bound (within the
+    tolerance of :func:`distinct_bounds`) is in that bound's class, which is raised to hold it."""
+    b = np.asarray(bounds, dtype=float)
+    yb = np.searchsorted(b, y, side="left")
+    below = np.clip(yb - 1, 0, None)
+    near = (yb > 0) & np.isclose(y, b[below], rtol=rtol, atol=atol)
+    yb = np.minimum(np.where(near, below, yb), len(b) - 1)
+    top = b.copy()
+    np.maximum.at(top, yb, y)
+    return yb, [float(v) for v in top]
 
 
 def _with_k(layer: Layer, k: int) -> Layer:

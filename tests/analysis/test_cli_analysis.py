@@ -246,3 +246,44 @@ def test_scenario_change_outside_the_types_asked_for_is_flagged(cli, store_path,
     res = _run(cli, ["analysis", "scenario", "--store", str(store_path), "--year", "2025",
                      "--type", "49", "--out", str(tmp_path / "d.csv"), str(changes)])
     assert "changes.csv, row 2: service S3 is § 40, not among --type 49" in res.output
+
+
+def test_access_with_nothing_in_reach_says_so(cli, tmp_path, region_tables):
+    """``--max-distance 100`` used to end in ``ValueError: cannot convert float NaN to integer``.
+
+    The homes are moved 3 km north of the municipality points (the centres of the squares), so
+    no demand point has a site within 100 m: every ORP is wholly unreached, and the command says
+    it on stderr instead of leaving it to be read from the table."""
+    from shapely.affinity import translate
+
+    tables = dict(region_tables)
+    tables["site"] = region_tables["site"].copy()
+    tables["site"]["geom"] = tables["site"].geometry.map(lambda g: translate(g, yoff=3000.0))
+    path = tmp_path / "far.gpkg"
+    store = GpkgStore(path)
+    with store.transaction() as w:
+        for name, df in tables.items():
+            w.upsert(name, df)
+    store.close()
+    out = tmp_path / "access.csv"
+    res = _run(cli, ["analysis", "access", "--store", str(path), "--year", "2025", "--type", "49",
+                     "--max-distance", "100", "--out", str(out)])
+    a = pd.read_csv(out, dtype={"type_code": str, "code": str}).set_index("code")
+    assert a["unreached_share"].tolist() == [1.0, 1.0]
+    assert a.loc["O1", "unreached_demand"] == 1500 and a.loc["O2", "unreached_demand"] == 2500
+    assert "§ 49: no service site lies within 100 m of any demand point" in res.stderr
+    assert "4000 people" in res.stderr
+    # 5 km reaches the homes again: no warning
+    res = _run(cli, ["analysis", "access", "--store", str(path), "--year", "2025", "--type", "49",
+                     "--max-distance", "5000", "--out", str(out)])
+    assert "no service site lies within" not in res.stderr
+
+
+def test_csv_output_starts_with_the_bom_it_promises(cli, store_path, tmp_path):
+    """Read as bytes: ``utf-8-sig`` reads a file with or without a BOM alike, so it proves nothing."""
+    out = tmp_path / "gaps.csv"
+    _run(cli, ["analysis", "gaps", "--store", str(store_path), "--year", "2025", "--out", str(out)])
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and not data[3:].startswith(b"\xef\xbb\xbf")
+    header = data[3:].decode("utf-8").splitlines()[0].split(",")
+    assert header[0] == "year" and "gap_units" in header
