@@ -8,6 +8,7 @@ only read; after ``geo-kissos setup`` loads new data the caches refresh within
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 import unicodedata
@@ -53,6 +54,12 @@ def czech_sort_key(text: str) -> tuple[tuple[tuple[int, int], ...], str]:
             primary.append((0, ord(base)))
         i += 1
     return tuple(primary), text
+
+
+def version_of_log(log: pd.DataFrame) -> str:
+    """Data version of a store: a short hash of its import log (ids and times)."""
+    ids = sorted(f"{i}@{t}" for i, t in zip(log["import_id"].astype(str), log["imported_at"].astype(str), strict=True))
+    return hashlib.sha256("\n".join(ids).encode()).hexdigest()[:16]
 
 
 class TTLCache:
@@ -114,10 +121,22 @@ class MapData:
         Seconds a cached result is kept.
     """
 
+    #: Seconds the data version is trusted before the import log is read again.
+    VERSION_SECONDS = 5.0
+
     def __init__(self, store: Store, layers: dict[str, Layer], ttl: float = 300.0):
         self.store = store
         self.layers = layers
         self.cache = TTLCache(ttl)
+        self._version = TTLCache(min(ttl, self.VERSION_SECONDS), maxsize=2)
+
+    def data_version(self) -> str:
+        """A short hash of the store's import log: changes whenever data is imported.
+
+        Read from the store at most every :attr:`VERSION_SECONDS`; what is precomputed per
+        data version (served geometries, spatial indexes) is rebuilt when it changes.
+        """
+        return self._version.get(("version",), lambda: version_of_log(self.store.read("import_log")))
 
     # ---------------------------------------------------------------- layers
     def frame(self, layer: Layer, year: int | None = None) -> gpd.GeoDataFrame:
