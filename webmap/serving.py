@@ -72,7 +72,7 @@ def gunicorn_options(host: str = "127.0.0.1", port: int = 5000) -> dict[str, Any
         "timeout": 120,  # the first build of a large layer may take a while
         "graceful_timeout": 30,
         "keepalive": 5,
-        "accesslog": os.environ.get("GEO_KISSOS_ACCESS_LOG", "-"),
+        "accesslog": os.environ.get("GEO_KISSOS_ACCESS_LOG", "-") or None,  # "" turns it off
         "errorlog": "-",
         # the addresses of proxies whose X-Forwarded-* gunicorn itself trusts (the app's
         # ProxyFix is set by GEO_KISSOS_TRUSTED_PROXIES)

@@ -20,6 +20,11 @@ def serve(host: str, port: int, no_tiles: bool, production: bool, store_url: str
     from webmap import create_app
     from webmap.serving import gunicorn_options, is_loopback, run_gunicorn, warm_in_background
 
+    shown = f"[{host}]" if ":" in host else host
+    if not is_loopback(host):
+        click.secho(f"WARNING: --host {host} exposes the map and its API to the network: anyone who can reach "
+                    f"this machine on port {port} can read them. Put it behind a reverse proxy with TLS "
+                    "(see the README), or use --host 127.0.0.1 to keep it on this computer.", err=True, fg="yellow")
     # a misspelt --store used to create an empty GeoPackage and serve an empty map
     open_cli_store(store_url, loaded=True).close()
     config: dict[str, object] = {}
@@ -29,11 +34,6 @@ def serve(host: str, port: int, no_tiles: bool, production: bool, store_url: str
     def make_app() -> object:
         return create_app({**config, "STORE": open_cli_store(store_url, loaded=True)})
 
-    shown = f"[{host}]" if ":" in host else host
-    if not is_loopback(host):
-        click.secho(f"WARNING: --host {host} exposes the map and its API to the network: anyone who can reach "
-                    f"this machine on port {port} can read them. Put it behind a reverse proxy with TLS "
-                    "(see the README), or use --host 127.0.0.1 to keep it on this computer.", err=True, fg="yellow")
     click.echo(f"market map on http://{shown}:{port}/  (API: http://{shown}:{port}/api/collections, "
                f"health: /health)")
     if production:
