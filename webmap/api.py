@@ -13,6 +13,7 @@ Routes (under ``/api``)
 ``/collections/<id>/items/<fid>``  one feature
 ``/places``                        search index (ORPs and municipalities with bounding boxes)
 ``/boundaries/<level>``            plain municipality or ORP outlines (``?zoom=``)
+``/openapi``                       the OpenAPI 3.0 document (``service-desc``, see :mod:`webmap.openapi`)
 
 A bad parameter is a 400 with a JSON body naming it; an unknown collection or feature a 404.
 Responses are gzip-compressed when the client accepts it.
@@ -34,6 +35,7 @@ from geo_kissos.layers import Layer, layer_legend
 
 from .data import MapData
 from .geometry import serve_points
+from .openapi import OPENAPI_MEDIA_TYPE, openapi_document
 from .params import ItemsQuery, ParamError, parse_items_query, parse_year, parse_zoom_only
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -44,6 +46,7 @@ CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 ]
 #: Bodies smaller than this are sent uncompressed.
 GZIP_MIN_BYTES = 1024
@@ -241,10 +244,25 @@ def landing() -> Response:
         "description": "Layers of the social-services market map as OGC API - Features collections.",
         "links": [
             _link(url_for("api.landing", _external=True), "self", JSON),
+            _link(url_for("api.openapi", _external=True), "service-desc", OPENAPI_MEDIA_TYPE,
+                  "the API definition (OpenAPI 3.0)"),
             _link(url_for("api.conformance", _external=True), "conformance", JSON),
             _link(url_for("api.collections", _external=True), "data", JSON),
         ],
     }))
+
+
+@bp.get("/openapi")
+def openapi() -> Response:
+    """The OpenAPI 3.0 document of this API."""
+    if request.args:
+        raise ParamError(next(iter(request.args)), "unknown parameter; /openapi takes none")
+    data = map_data()
+
+    def build() -> dict[str, Any]:
+        return openapi_document(current_app, request.url_root, list(data.layers), list(data.orps()))
+    raw, gz = _cached(("openapi", request.url_root), build)
+    return send(raw, mimetype=OPENAPI_MEDIA_TYPE, gz=gz)
 
 
 @bp.get("/conformance")
