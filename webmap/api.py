@@ -35,6 +35,7 @@ from geo_kissos.layers import Layer, layer_legend
 
 from .data import MapData
 from .geometry import serve_points
+from .index import LayerSnapshot, ServedIndex
 from .openapi import OPENAPI_MEDIA_TYPE, openapi_document
 from .params import ItemsQuery, ParamError, parse_items_query, parse_year, parse_zoom_only
 
@@ -50,6 +51,8 @@ CONFORMANCE = [
 ]
 #: Bodies smaller than this are sent uncompressed.
 GZIP_MIN_BYTES = 1024
+#: gzip level of cached bodies (level 6 costs ~3x the time of 4 for ~5 % fewer bytes on GeoJSON).
+GZIP_LEVEL = 6
 
 
 class NotFound(LookupError):
@@ -71,7 +74,7 @@ def send(body: bytes, status: int = 200, mimetype: str = JSON, gz: bytes | None 
     resp = Response(status=status, mimetype=mimetype)
     resp.vary.add("Accept-Encoding")
     if len(body) >= GZIP_MIN_BYTES and request.accept_encodings["gzip"]:
-        resp.set_data(gz if gz is not None else gzip.compress(body, compresslevel=6))
+        resp.set_data(gz if gz is not None else gzip.compress(body, compresslevel=GZIP_LEVEL))
         resp.headers["Content-Encoding"] = "gzip"
     else:
         resp.set_data(body)
@@ -83,7 +86,7 @@ def send(body: bytes, status: int = 200, mimetype: str = JSON, gz: bytes | None 
 def _cached(key: tuple[Any, ...], build: Any) -> tuple[bytes, bytes]:
     def make() -> tuple[bytes, bytes]:
         raw = _dumps(build())
-        return raw, gzip.compress(raw, compresslevel=6)
+        return raw, gzip.compress(raw, compresslevel=GZIP_LEVEL)
     return map_data().cache.get(key, make)
 
 
@@ -213,6 +216,47 @@ def _page_links(layer: Layer, q: ItemsQuery, matched: int, returned: int) -> lis
     return links
 
 
+def _snapshot(layer: Layer, year: int | None) -> LayerSnapshot:
+    data = map_data()
+    return data.versioned.get(("snapshot", layer.id, year),
+                              lambda: LayerSnapshot(data.frame(layer, year), _properties, _dumps))
+
+
+def _served_index(level: str, zoom: int | None) -> ServedIndex:
+    data = map_data()
+    return data.versioned.get(("served-index", level, zoom), lambda: ServedIndex(data.coverage(level).served(zoom)))
+
+
+def _choropleth_items(layer: Layer, q: ItemsQuery) -> bytes:
+    """The items of a choropleth from the precomputed parts: select with the index, join text."""
+    snap = _snapshot(layer, q.year)
+    frame = snap.frame
+    level = layer.level or "municipality"
+    index = _served_index(level, q.zoom)
+    pos = snap.positions_in(index, (level, q.zoom))
+    keep = np.ones(len(frame), dtype=bool)
+    if q.orp is not None:
+        keep &= (frame["orp_code"] == q.orp).to_numpy()
+    if q.bbox is not None and len(frame):  # features without a polygon never intersect
+        keep &= (pos >= 0) & index.hits(q.bbox)[np.maximum(pos, 0)]
+    rows = np.flatnonzero(keep)
+    matched = len(rows)
+    page = rows[q.offset:q.offset + q.limit]
+    features = ",".join(
+        f'{{"type":"Feature","id":{snap.ids_json[r]},"geometry":{index.geojson[pos[r]] if pos[r] >= 0 else "null"},'
+        f'"properties":{snap.props_json[r]}}}' for r in page)
+    head = {
+        "type": "FeatureCollection",
+        "numberMatched": matched,
+        "numberReturned": len(page),
+        "timeStamp": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "links": _page_links(layer, q, matched, len(page)),
+        "year": frame.attrs.get("year"),
+        "legend": _legend(layer, frame),
+    }
+    return _dumps(head)[:-1] + b',"features":[' + features.encode("utf-8") + b"]}"
+
+
 def _feature_collection(layer: Layer, q: ItemsQuery) -> dict[str, Any]:
     sub, geoms, meta = _select(layer, q)
     matched = len(sub)
@@ -297,8 +341,14 @@ def items(collection_id: str) -> Response:
     """Features of a collection as a GeoJSON FeatureCollection (WGS 84)."""
     layer = _layer(collection_id)
     q = parse_items_query(request.args, layer, map_data().orps())
-    # links echo the request URL, so the host is part of the key
-    raw, gz = _cached(("items", request.host_url, layer.id, q.cache_key()), lambda: _feature_collection(layer, q))
+    key = ("items", request.host_url, request.script_root, layer.id, q.cache_key())  # links echo the request URL
+    if layer.kind == "choropleth":
+        def make() -> tuple[bytes, bytes]:
+            raw = _choropleth_items(layer, q)
+            return raw, gzip.compress(raw, compresslevel=GZIP_LEVEL)
+        raw, gz = map_data().cache.get(key, make)
+    else:
+        raw, gz = _cached(key, lambda: _feature_collection(layer, q))
     return send(raw, mimetype=GEOJSON, gz=gz)
 
 

@@ -24,6 +24,7 @@ from geo_kissos.layers import Layer, available_years, layer_frame
 from geo_kissos.store import Store
 
 from .geometry import CoverageGeometry, DissolvedCoverage
+from .index import VersionedCache
 
 T = TypeVar("T")
 
@@ -129,6 +130,8 @@ class MapData:
         self.layers = layers
         self.cache = TTLCache(ttl)
         self._version = TTLCache(min(ttl, self.VERSION_SECONDS), maxsize=2)
+        #: What is precomputed per data version (served geometries, spatial indexes, snapshots).
+        self.versioned = VersionedCache(self.data_version)
 
     def data_version(self) -> str:
         """A short hash of the store's import log: changes whenever data is imported.
@@ -164,8 +167,8 @@ class MapData:
             return DissolvedCoverage(base, groups)  # type: ignore[arg-type]
 
         if level == "orp":
-            return self.cache.get(("coverage", "orp"), orps)
-        return self.cache.get(("coverage", "municipality"), municipalities)
+            return self.versioned.get(("coverage", "orp"), orps)
+        return self.versioned.get(("coverage", "municipality"), municipalities)
 
     # ---------------------------------------------------------------- territory
     def orps(self) -> dict[str, str]:
