@@ -34,7 +34,7 @@ from flask import Blueprint, Response, current_app, request, url_for
 from geo_kissos.layers import Layer, layer_legend
 
 from .data import MapData
-from .geometry import serve_points
+from .geometry import decimals_for_zoom, serve_points
 from .index import LayerSnapshot, ServedIndex
 from .openapi import OPENAPI_MEDIA_TYPE, openapi_document
 from .params import ItemsQuery, ParamError, parse_items_query, parse_year, parse_zoom_only
@@ -227,23 +227,38 @@ def _served_index(level: str, zoom: int | None) -> ServedIndex:
     return data.versioned.get(("served-index", level, zoom), lambda: ServedIndex(data.coverage(level).served(zoom)))
 
 
-def _choropleth_items(layer: Layer, q: ItemsQuery) -> bytes:
-    """The items of a choropleth from the precomputed parts: select with the index, join text."""
+def _fast_items(layer: Layer, q: ItemsQuery) -> bytes:
+    """Items from the precomputed parts (see :mod:`webmap.index`): select with masks and the
+    spatial index, then join the ready GeoJSON text of the page."""
     snap = _snapshot(layer, q.year)
     frame = snap.frame
-    level = layer.level or "municipality"
-    index = _served_index(level, q.zoom)
-    pos = snap.positions_in(index, (level, q.zoom))
     keep = np.ones(len(frame), dtype=bool)
     if q.orp is not None:
         keep &= (frame["orp_code"] == q.orp).to_numpy()
-    if q.bbox is not None and len(frame):  # features without a polygon never intersect
-        keep &= (pos >= 0) & index.hits(q.bbox)[np.maximum(pos, 0)]
+    if layer.kind == "points":
+        if q.types:
+            keep &= frame["type_code"].isin(q.types).to_numpy()
+        if q.forms:
+            keep &= snap.form_mask(q.forms)
+        if q.provider:
+            keep &= (frame["provider_ico"] == q.provider).to_numpy()
+        x, y, geojson = snap.points(decimals_for_zoom(q.zoom))
+        pos = np.arange(len(frame))
+        if q.bbox is not None:  # a point intersects the box when inside or on its edge (NaN: no point)
+            w, s, e, n = q.bbox
+            keep &= (x >= w) & (x <= e) & (y >= s) & (y <= n)
+    else:
+        level = layer.level or "municipality"
+        index = _served_index(level, q.zoom)
+        geojson = index.geojson
+        pos = snap.positions_in(index, (level, q.zoom))
+        if q.bbox is not None and len(frame):  # features without a polygon never intersect
+            keep &= (pos >= 0) & index.hits(q.bbox)[np.maximum(pos, 0)]
     rows = np.flatnonzero(keep)
     matched = len(rows)
     page = rows[q.offset:q.offset + q.limit]
     features = ",".join(
-        f'{{"type":"Feature","id":{snap.ids_json[r]},"geometry":{index.geojson[pos[r]] if pos[r] >= 0 else "null"},'
+        f'{{"type":"Feature","id":{snap.ids_json[r]},"geometry":{geojson[pos[r]] if pos[r] >= 0 else "null"},'
         f'"properties":{snap.props_json[r]}}}' for r in page)
     head = {
         "type": "FeatureCollection",
@@ -252,7 +267,7 @@ def _choropleth_items(layer: Layer, q: ItemsQuery) -> bytes:
         "timeStamp": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         "links": _page_links(layer, q, matched, len(page)),
         "year": frame.attrs.get("year"),
-        "legend": _legend(layer, frame),
+        "legend": snap.legend(lambda f: _legend(layer, f)),
     }
     return _dumps(head)[:-1] + b',"features":[' + features.encode("utf-8") + b"]}"
 
@@ -342,13 +357,10 @@ def items(collection_id: str) -> Response:
     layer = _layer(collection_id)
     q = parse_items_query(request.args, layer, map_data().orps())
     key = ("items", request.host_url, request.script_root, layer.id, q.cache_key())  # links echo the request URL
-    if layer.kind == "choropleth":
-        def make() -> tuple[bytes, bytes]:
-            raw = _choropleth_items(layer, q)
-            return raw, gzip.compress(raw, compresslevel=GZIP_LEVEL)
-        raw, gz = map_data().cache.get(key, make)
-    else:
-        raw, gz = _cached(key, lambda: _feature_collection(layer, q))
+    def make() -> tuple[bytes, bytes]:
+        raw = _fast_items(layer, q)
+        return raw, gzip.compress(raw, compresslevel=GZIP_LEVEL)
+    raw, gz = map_data().cache.get(key, make)
     return send(raw, mimetype=GEOJSON, gz=gz)
 
 

@@ -119,8 +119,50 @@ class LayerSnapshot:
         self.props_json = [dumps(p).decode("utf-8") for p in self.props]
         self.ids_json = [json.dumps(str(p["code"]), ensure_ascii=False) for p in self.props]
         self.codes = frame["code"].astype(str) if "code" in frame else pd.Series([], dtype=str)
-        self._positions: dict[int, np.ndarray] = {}
+        self._positions: dict[Any, np.ndarray] = {}
+        self._points: dict[int, tuple[np.ndarray, np.ndarray, list[str]]] = {}
+        self._forms: np.ndarray | None = None
+        self._legend: Any = None
         self._lock = threading.Lock()
+
+    def legend(self, build: Callable[[pd.DataFrame], Any]) -> Any:
+        """The layer's legend for this frame (built once)."""
+        if self._legend is None:
+            self._legend = build(self.frame)
+        return self._legend
+
+    def points(self, decimals: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Point layers: rounded WGS 84 ``x``, ``y`` of every row and its GeoJSON text (kept per decimals)."""
+        with self._lock:
+            hit = self._points.get(decimals)
+        if hit is not None:
+            return hit
+        from .geometry import round_coordinates
+
+        geoms = self.frame.geometry
+        present = (~geoms.isna() & ~geoms.is_empty).to_numpy()
+        served = np.full(len(geoms), None, dtype=object)
+        if present.any():
+            served[present] = round_coordinates(geoms[present].to_crs(4326).to_numpy(), decimals)
+        x = np.full(len(geoms), np.nan)
+        y = np.full(len(geoms), np.nan)
+        x[present], y[present] = shapely.get_x(served[present]), shapely.get_y(served[present])
+        text = [t if t is not None else "null" for t in np.atleast_1d(shapely.to_geojson(served))]
+        hit = (x, y, text)
+        with self._lock:
+            self._points[decimals] = hit
+        return hit
+
+    def form_mask(self, forms: tuple[str, ...]) -> np.ndarray:
+        """Rows offering any of ``forms`` (``form_codes`` is a ``;``-separated list)."""
+        with self._lock:
+            sets = self._forms
+        if sets is None:
+            sets = np.array([frozenset(str(v).split(";")) for v in self.frame["form_codes"]], dtype=object)
+            with self._lock:
+                self._forms = sets
+        wanted = set(forms)
+        return np.fromiter((bool(fs & wanted) for fs in sets), dtype=bool, count=len(sets))
 
     def positions_in(self, index: ServedIndex, key: Any) -> np.ndarray:
         """Position of each row's polygon in ``index`` (kept under ``key``, e.g. level and zoom)."""
