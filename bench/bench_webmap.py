@@ -9,6 +9,14 @@
    requests per second, once with warm caches and once with caching off (every request
    recomputes its layer from the store).
 
+3. Servers side by side (``--servers dev,gunicorn``): ``geo-kissos serve`` (werkzeug's development
+   server) and ``geo-kissos serve --production`` (gunicorn, one worker per core), each started as a
+   subprocess on 127.0.0.1, each loaded by ``--clients`` (default 32) concurrent clients with three
+   mixes: *cached* (the map's usual requests, repeated: answered from the response cache),
+   *random* (every request a different bbox / zoom / ORP / filter, so no response is cached:
+   what panning and zooming many maps costs) and *mixed* (half and half); p50/p95/p99, req/s and
+   errors per server and mix.
+
 The synthetic demo municipalities are Voronoi cells with straight borders (~7 vertices each),
 far simpler than real RÚIAN boundaries. With ``--detail M`` (default 20) every shared border is
 given a deterministic wiggle with a vertex every ~M metres, identical for both neighbours, so the
@@ -16,7 +24,10 @@ coverage stays valid and looks like surveyed boundaries (~150,000 vertices for 4
 municipalities). ``--detail 0`` keeps the plain demo polygons.
 
 Run: ``.venv/bin/python bench/bench_webmap.py [--store PATH] [--detail 20] [--workers 8]
-[--requests 400]``. Results are printed and written to ``bench/results/bench_webmap.json``.
+[--requests 400] [--clients 32] [--mix-requests 600] [--servers dev,gunicorn] [--only-servers]
+[--server-root PATH]``. Results are printed and written to ``bench/results/bench_webmap.json``
+(``bench_webmap_servers.json`` for the side-by-side part). ``--server-root`` runs the servers
+from another checkout (e.g. before a change) with the same store and requests.
 """
 
 from __future__ import annotations
@@ -26,7 +37,10 @@ import gzip
 import http.client
 import json
 import logging
+import os
+import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -193,6 +207,96 @@ def cold_requests(store: Store) -> list[dict[str, object]]:
     return out
 
 
+# --------------------------------------------------------------------------- servers side by side
+def random_paths(store: Store, n: int, seed: int = 7) -> list[str]:
+    """``n`` distinct requests as a panning, zooming map sends them (none repeats, none cached)."""
+    rng = random.Random(seed)
+    orp = store.read("orp")
+    orps = orp["orp_code"].astype(str).tolist()
+    w0, s0, e0, n0 = orp.to_crs(4326).total_bounds
+    choropleths = [LAYER, "coverage-49-orp", "population-65-share", LAYER]
+    out = []
+    for _ in range(n):
+        zoom = rng.randint(7, 13)
+        half_w, half_h = 360 / 2 ** zoom * 2.5, 180 / 2 ** zoom * 1.6  # about a 1280 x 800 screen
+        cx, cy = rng.uniform(w0, e0), rng.uniform(s0, n0)
+        bbox = f"{cx - half_w:.5f},{cy - half_h:.5f},{cx + half_w:.5f},{cy + half_h:.5f}"
+        kind = rng.random()
+        if kind < 0.75:
+            path = f"/api/collections/{rng.choice(choropleths)}/items?zoom={zoom}&bbox={bbox}&limit=10000"
+            if rng.random() < 0.25:
+                path += f"&orp={rng.choice(orps)}"
+        else:
+            path = f"/api/collections/sites/items?zoom={zoom}&bbox={bbox}&limit=10000"
+            if rng.random() < 0.4:
+                path += "&type=" + rng.choice(["49", "50", "48", "44", "43"])
+        out.append(path)
+    return out
+
+
+def start_server(kind: str, store_url: str, root: Path = REPO_ROOT) -> tuple[subprocess.Popen[bytes], int]:
+    """``geo-kissos serve`` (dev) or ``serve --production`` (gunicorn) on a free loopback port."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cmd = [sys.executable, "-c", "from geo_kissos.cli import run; run()", "serve", "--no-tiles", "--port", str(port),
+           "--store", store_url] + (["--production"] if kind == "gunicorn" else [])
+    env = {**os.environ, "GEO_KISSOS_ACCESS_LOG": ""}
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            if _request(port, "/api/")[1] == 200:
+                return proc, port
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError(f"{kind} server did not start")
+
+
+def run_mix(port: int, paths: list[str], clients: int) -> dict[str, object]:
+    """``paths`` sent by ``clients`` concurrent clients; latency percentiles and throughput."""
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        results = list(pool.map(lambda p: _request(port, p), paths))
+    wall = time.perf_counter() - t0
+    lat = sorted(r[0] * 1000 for r in results)
+
+    def pct(p: float) -> float:
+        return round(lat[min(len(lat) - 1, int(round(p * (len(lat) - 1))))], 1)
+
+    return {"requests": len(paths), "clients": clients, "errors": sum(r[1] != 200 for r in results),
+            "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99), "req_per_s": round(len(paths) / wall, 1)}
+
+
+def servers_side_by_side(store: Store, kinds: list[str], clients: int, n: int,
+                         root: Path = REPO_ROOT) -> list[dict[str, object]]:
+    """Every mix against every server kind."""
+    random_mix = random_paths(store, n)
+    cached_mix = [MIX[i % len(MIX)] for i in range(n)]
+    mixed = [random_mix[i // 2] if i % 2 else cached_mix[i] for i in range(n)]
+    warm_random = random_paths(store, 40, seed=99)  # builds the per-zoom indexes; not measured
+    rows = []
+    for kind in kinds:
+        proc, port = start_server(kind, store.url, root)
+        try:
+            for path in (*MIX, *warm_random):  # warm-up: layers, per-zoom geometry (all workers)
+                for _ in range(2):
+                    _request(port, path)
+            for name, paths in (("cached", cached_mix), ("random", random_mix), ("mixed", mixed)):
+                res = run_mix(port, paths, clients)
+                rows.append({"server": kind, "mix": name, **res})
+                print(f"  {kind:9s} {name:7s} p50 {res['p50_ms']:>7.1f} ms  p95 {res['p95_ms']:>7.1f} ms  "
+                      f"p99 {res['p99_ms']:>7.1f} ms  {res['req_per_s']:>7.1f} req/s  errors {res['errors']}",
+                      flush=True)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--store", help="store URL or .gpkg (default: the demo data in a temporary GeoPackage)")
@@ -200,9 +304,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=8)
     ap.add_argument("--requests", type=int, default=400)
     ap.add_argument("--uncached-requests", type=int, default=60)
+    ap.add_argument("--clients", type=int, default=32, help="concurrent clients of the side-by-side mixes")
+    ap.add_argument("--mix-requests", type=int, default=600, help="requests per mix and server")
+    ap.add_argument("--servers", default="dev,gunicorn", help="comma-separated: dev, gunicorn")
+    ap.add_argument("--only-servers", action="store_true", help="only the side-by-side part")
+    ap.add_argument("--server-root", type=Path, default=REPO_ROOT, help="checkout the servers run from")
     args = ap.parse_args(argv)
+    out = REPO_ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="gk-bench-webmap-") as tmp:
         store = prepare_store(args.store, args.detail, Path(tmp))
+        print(f"servers side by side: {args.clients} clients, {args.mix_requests} requests per mix", flush=True)
+        side = servers_side_by_side(store, [k for k in args.servers.split(",") if k], args.clients,
+                                    args.mix_requests, args.server_root)
+        meta = {"detail_m": args.detail, "server_root": str(args.server_root), "cores": len(os.sched_getaffinity(0))}
+        (out / "bench_webmap_servers.json").write_text(json.dumps({**meta, "rows": side}, indent=2), encoding="utf-8")
+        if args.only_servers:
+            store.close()
+            return 1 if any(r["errors"] for r in side) else 0
         t0 = time.perf_counter()
         rows = payloads(store)
         print(f"payload of {LAYER} (municipalities), measured in {time.perf_counter() - t0:.1f} s")
@@ -221,8 +340,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"load, {name}: {res['requests']} requests, {res['workers']} workers: p50 {res['p50_ms']} ms, "
                   f"p95 {res['p95_ms']} ms, max {res['max_ms']} ms, {res['req_per_s']} req/s, errors {res['errors']}")
         store.close()
-    out = REPO_ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
     result = {"detail_m": args.detail, "payload": rows, "load": [warm, cold], "first_request": first}
     (out / "bench_webmap.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
     return 1 if warm["errors"] or cold["errors"] else 0

@@ -24,9 +24,17 @@ Configuration (``create_app(config)`` keys, else the environment)
     The public base URL (``GEO_KISSOS_PUBLIC_URL``, e.g. ``https://mapa.example.org/trh``): every
     link the app writes is built from it, never from the request's ``Host``; its host is trusted.
 
+``TRUSTED_PROXIES``
+    Reverse proxies in front of the app whose ``X-Forwarded-*`` headers are believed
+    (``GEO_KISSOS_TRUSTED_PROXIES``, default 0: none; see :mod:`webmap.security`).
+
 Every response of the API and the page says which data it shows: ``dataVersion`` and ``dataDate``
 in the JSON, a weak ``ETag`` from the data version and the URL; ``If-None-Match`` with it answers
 304 before any work.
+
+Every response carries security headers (CSP with a per-request nonce, ``nosniff``,
+``frame-ancestors 'self'``, referrer policy); ``/health`` says whether the store answers and
+which data version is served.
 """
 
 from __future__ import annotations
@@ -39,7 +47,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import xstatic.pkg.leaflet as xleaflet
-from flask import Flask, Response, request, send_from_directory
+from flask import Flask, Response, jsonify, request, send_from_directory
 from werkzeug.exceptions import BadRequest
 from werkzeug.sansio.utils import host_is_trusted
 
@@ -48,6 +56,7 @@ from geo_kissos.layers import load_layers
 from geo_kissos.store import default_store_url, open_store
 
 from .data import MapData
+from .security import init_security
 
 __all__ = ["create_app"]
 
@@ -80,6 +89,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ttl = float(cfg.pop("CACHE_SECONDS", os.environ.get("GEO_KISSOS_CACHE_SECONDS", 300)))
     public_url = cfg.pop("PUBLIC_URL", None) or os.environ.get("GEO_KISSOS_PUBLIC_URL") or None
     trusted = cfg.pop("TRUSTED_HOSTS", None)
+    trusted_proxies = cfg.pop("TRUSTED_PROXIES", None)
     if trusted is None and os.environ.get("GEO_KISSOS_TRUSTED_HOSTS", "").strip():
         trusted = os.environ["GEO_KISSOS_TRUSTED_HOSTS"]
     app.config.update(TILES=tiles or None, DEFAULT_LAYER=cfg.pop("DEFAULT_LAYER", "population-65-share"), **cfg)
@@ -87,6 +97,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["geo_kissos"] = data
     _serve_hosts(app, trusted, public_url)
     _data_versions(app, data)
+    init_security(app, None if trusted_proxies is None else int(trusted_proxies))
 
     from .accounts import init_accounts
     from .api import bp as api_bp
@@ -108,6 +119,23 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def leaflet_asset(filename: str) -> Response:
         """Leaflet itself, from the ``xstatic-leaflet`` package (no CDN)."""
         return send_from_directory(xleaflet.BASE_DIR, filename, max_age=86400)
+
+    @app.get("/health")
+    def health() -> tuple[Response, int]:
+        """Whether the store answers, and the data version and date served (for load balancers)."""
+        data: MapData = app.extensions["geo_kissos"]
+        try:
+            log = data.store.read("import_log")  # one small read: the store answers
+        except Exception as exc:  # the store is down: say so, with status 503
+            app.logger.warning("health: store unreachable: %s", exc)
+            resp = jsonify(status="error", store="unreachable", error=type(exc).__name__)
+            resp.headers["Cache-Control"] = "no-store"
+            return resp, 503
+        dates = log["data_date"].dropna()
+        resp = jsonify(status="ok", store="reachable", data_version=data.current().id,
+                       data_date=None if dates.empty else dates.max().date().isoformat(), imports=len(log))
+        resp.headers["Cache-Control"] = "no-store"
+        return resp, 200
 
     return app
 

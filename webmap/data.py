@@ -33,6 +33,7 @@ from geo_kissos.layers import Layer, available_years, layer_frame
 from geo_kissos.store import GpkgStore, PostgisStore, Store
 
 from .geometry import CoverageGeometry, DissolvedCoverage
+from .index import VersionedCache
 
 T = TypeVar("T")
 
@@ -63,6 +64,12 @@ def czech_sort_key(text: str) -> tuple[tuple[tuple[int, int], ...], str]:
             primary.append((0, ord(base)))
         i += 1
     return tuple(primary), text
+
+
+def version_of_log(log: pd.DataFrame) -> str:
+    """Data version of a store: a short hash of its import log (ids and times)."""
+    ids = sorted(f"{i}@{t}" for i, t in zip(log["import_id"].astype(str), log["imported_at"].astype(str), strict=True))
+    return hashlib.sha256("\n".join(ids).encode()).hexdigest()[:16]
 
 
 class TTLCache:
@@ -175,6 +182,8 @@ class MapData:
         self._swap = threading.Lock()
         self._version = self._new_version(store_stamp(store))
         self._local = threading.local()
+        #: What is precomputed per data version (served geometries, spatial indexes, snapshots).
+        self.versioned = VersionedCache(self.data_version)
 
     # ---------------------------------------------------------------- data version
     def _new_version(self, stamp: str) -> DataVersion:
@@ -246,8 +255,8 @@ class MapData:
             return DissolvedCoverage(base, groups)  # type: ignore[arg-type]
 
         if level == "orp":
-            return self.cache.get(("coverage", "orp"), orps)
-        return self.cache.get(("coverage", "municipality"), municipalities)
+            return self.versioned.get(("coverage", "orp"), orps)
+        return self.versioned.get(("coverage", "municipality"), municipalities)
 
     # ---------------------------------------------------------------- territory
     def orps(self) -> dict[str, str]:

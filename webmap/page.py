@@ -19,6 +19,7 @@ from jinja2 import Template
 from geo_kissos.catalogue import FORMS, SERVICE_TYPES
 
 from .data import MapData
+from .security import nonce_scripts
 
 #: Region seat (Olomouc), used when the store holds no territory yet.
 DEFAULT_CENTRE = (49.5938, 17.2509)
@@ -80,7 +81,7 @@ def render_page(data: MapData, tiles: str | None, default_layer: str | None = No
     panel = render_template("panel.html", data_date=_czech_date(data.data_date()), cfg=cfg)
     root.html.add_child(Element(panel), name="gk_panel")
     m.add_child(_AppInit(cfg), name="gk_init")
-    return root.render()
+    return nonce_scripts(root.render())  # the CSP admits inline scripts with the request's nonce
 
 
 class _AppInit(MacroElement):

@@ -15,8 +15,50 @@ from .geometry import MAX_ZOOM
 
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 10_000
+MAX_OFFSET = 10_000_000
+YEAR_MIN, YEAR_MAX = 1900, 2100
 COMMON = ("limit", "offset", "bbox", "year", "orp", "zoom", "f")
 POINTS_ONLY = ("type", "form", "provider")
+#: Query parameters each API route takes (the OpenAPI document is built from these).
+ROUTE_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "api.items": COMMON + POINTS_ONLY,
+    "api.item": COMMON + POINTS_ONLY,
+    "api.collection": ("year", "f"),
+    "api.boundaries": ("zoom",),
+}
+
+
+def parameter_docs() -> dict[str, dict[str, object]]:
+    """OpenAPI 3.0 parameter objects of the query parameters, with the bounds the parser checks."""
+    def q(name: str, schema: dict[str, object], description: str, **extra: object) -> dict[str, object]:
+        return {"name": name, "in": "query", "required": False, "schema": schema, "description": description,
+                **extra}
+
+    def csv(items: dict[str, object]) -> dict[str, object]:
+        return {"type": "array", "items": items, "minItems": 1}
+
+    return {
+        "limit": q("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+                   "Features per page."),
+        "offset": q("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
+                    "Features to skip (paging; see the `next` link)."),
+        "bbox": q("bbox", {"type": "array", "minItems": 4, "maxItems": 4,
+                           "items": {"type": "number", "minimum": -180, "maximum": 180}},
+                  "minLon,minLat,maxLon,maxLat in WGS 84 (CRS84); features that intersect it.",
+                  style="form", explode=False),
+        "year": q("year", {"type": "integer", "minimum": YEAR_MIN, "maximum": YEAR_MAX},
+                  "Year of the data (default: the latest)."),
+        "orp": q("orp", {"type": "string"}, "Only this ORP (code, see /api/places)."),
+        "zoom": q("zoom", {"type": "integer", "minimum": 0, "maximum": MAX_ZOOM},
+                  "Map zoom: geometries simplified to about a pixel, coordinates rounded."),
+        "f": q("f", {"type": "string", "enum": ["json", "geojson"]}, "Output format (JSON/GeoJSON only)."),
+        "type": q("type", csv({"type": "string", "enum": list(SERVICE_TYPE_BY_CODE)}),
+                  "Point collections only: service types (§ codes), comma-separated.", style="form", explode=False),
+        "form": q("form", csv({"type": "string", "enum": list(FORMS)}),
+                  "Point collections only: forms of service, comma-separated.", style="form", explode=False),
+        "provider": q("provider", {"type": "string", "pattern": "^[0-9]{1,8}$"},
+                      "Point collections only: the provider's IČO."),
+    }
 
 
 class ParamError(ValueError):
@@ -140,9 +182,9 @@ def parse_items_query(args: MultiDict[str, str], layer: Layer, orps: Mapping[str
     limit = _int(args, "limit", 1, MAX_LIMIT)
     return ItemsQuery(
         limit=DEFAULT_LIMIT if limit is None else limit,
-        offset=_int(args, "offset", 0, 10_000_000) or 0,
+        offset=_int(args, "offset", 0, MAX_OFFSET) or 0,
         bbox=_bbox(args),
-        year=_int(args, "year", 1900, 2100),
+        year=_int(args, "year", YEAR_MIN, YEAR_MAX),
         orp=orp,
         zoom=_int(args, "zoom", 0, MAX_ZOOM),
         types=_list(args, "type", SERVICE_TYPE_BY_CODE, "§ type") if layer.kind == "points" else (),
@@ -154,15 +196,15 @@ def parse_items_query(args: MultiDict[str, str], layer: Layer, orps: Mapping[str
 def parse_year(args: MultiDict[str, str]) -> int | None:
     """The optional ``year`` of the collection endpoint (other parameters refused)."""
     for name in args:
-        if name not in ("year", "f"):
+        if name not in ROUTE_PARAMETERS["api.collection"]:
             raise ParamError(name, "unknown parameter; use year")
-    return _int(args, "year", 1900, 2100)
+    return _int(args, "year", YEAR_MIN, YEAR_MAX)
 
 
 def parse_zoom_only(args: MultiDict[str, str]) -> int | None:
     """The optional ``zoom`` of the boundaries endpoint (other parameters refused)."""
     for name in args:
-        if name != "zoom":
+        if name not in ROUTE_PARAMETERS["api.boundaries"]:
             raise ParamError(name, "unknown parameter; use zoom")
     return _int(args, "zoom", 0, MAX_ZOOM)
 

@@ -2,44 +2,50 @@
 
 from __future__ import annotations
 
-import threading
-
 import click
 
 from .options import open_cli_store, store_option
-
-
-def _warm(app: object) -> None:
-    """Compute every layer once in the background, so the first page view is fast."""
-    data = app.extensions["geo_kissos"]  # type: ignore[attr-defined]
-    for layer in data.layers.values():
-        try:
-            data.frame(layer)
-            if layer.kind == "choropleth":
-                data.coverage(layer.level or "municipality").served(9)
-        except Exception as exc:  # a bad layer must not stop the server
-            click.echo(f"layer {layer.id}: {exc}", err=True)
 
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535), help="TCP port.")
 @click.option("--no-tiles", is_flag=True, help="No background map tiles (fully offline).")
+@click.option("--production", is_flag=True,
+              help="gunicorn with one worker process per CPU core (GEO_KISSOS_WORKERS) instead of the "
+                   "single-process development server.")
 @store_option
-def serve(host: str, port: int, no_tiles: bool, store_url: str) -> None:
+def serve(host: str, port: int, no_tiles: bool, production: bool, store_url: str) -> None:
     """Serve the market map (http://HOST:PORT/) and its OGC API - Features (/api)."""
-    from werkzeug.serving import run_simple
-
     from webmap import create_app
+    from webmap.serving import gunicorn_options, is_loopback, run_gunicorn, warm_in_background
 
+    shown = f"[{host}]" if ":" in host else host
+    if not is_loopback(host):
+        click.secho(f"WARNING: --host {host} exposes the map and its API to the network: anyone who can reach "
+                    f"this machine on port {port} can read them. Put it behind a reverse proxy with TLS "
+                    "(see the README), or use --host 127.0.0.1 to keep it on this computer.", err=True, fg="yellow")
     # a misspelt --store used to create an empty GeoPackage and serve an empty map
-    config: dict[str, object] = {"STORE": open_cli_store(store_url, loaded=True)}
+    open_cli_store(store_url, loaded=True).close()
+    config: dict[str, object] = {}
     if no_tiles:
         config["TILES"] = None
-    app = create_app(config)
-    threading.Thread(target=_warm, args=(app,), daemon=True, name="gk-warm").start()
-    click.echo(f"market map on http://{host}:{port}/  (API: http://{host}:{port}/api/collections)")
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+    def make_app() -> object:
+        return create_app({**config, "STORE": open_cli_store(store_url, loaded=True)})
+
+    click.echo(f"market map on http://{shown}:{port}/  (API: http://{shown}:{port}/api/collections, "
+               f"health: /health)")
+    if production:
+        opts = gunicorn_options(host, port)
+        click.echo(f"gunicorn: {opts['workers']} worker(s) x {opts['threads']} thread(s)")
+        run_gunicorn(make_app, host, port)  # type: ignore[arg-type]
+        return
+    from werkzeug.serving import run_simple
+
+    app = make_app()
+    warm_in_background(app)  # type: ignore[arg-type]
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)  # type: ignore[arg-type]
 
 
 def register(main: click.Group) -> None:

@@ -34,7 +34,7 @@ def test_market_map_in_chromium(browser, live_url: str, loaded_store: Store,
     page.on("requestfailed", lambda r: failed.append(r.url))
     page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     page.goto(live_url + "/")
-    page.wait_for_function("window.GK && GK.ready === true", timeout=READY_MS)
+    page.wait_for_function("() => window.GK && GK.ready === true", timeout=READY_MS)
 
     # the thematic layer: one SVG path per municipality, coloured from the API
     areas = page.locator(".leaflet-gk-choropleth-pane path.gk-area")
@@ -70,7 +70,7 @@ def test_market_map_in_chromium(browser, live_url: str, loaded_store: Store,
     # another layer: the legend follows the active layer
     page.select_option("#gk-layer", "coverage-49-orp")
     page.wait_for_function(
-        "document.querySelectorAll('.leaflet-gk-choropleth-pane path').length === "
+        "() => document.querySelectorAll('.leaflet-gk-choropleth-pane path').length === "
         f"{len(loaded_store.read('orp'))}", timeout=READY_MS)
     assert "§ 49" in page.locator("#gk-legend-thematic h3").inner_text()
 
@@ -79,10 +79,10 @@ def test_market_map_in_chromium(browser, live_url: str, loaded_store: Store,
     name = loaded_store.read("municipality").sort_values("municipality_code")["name"].iloc[0]
     page.fill("#gk-search", name)
     page.press("#gk-search", "Enter")
-    page.wait_for_function(f"GK.map.getZoom() > {zoom_before}", timeout=READY_MS)
+    page.wait_for_function(f"() => GK.map.getZoom() > {zoom_before}", timeout=READY_MS)
     page.select_option("#gk-layer", "population-65-share")
     page.wait_for_function(
-        f"document.querySelectorAll('.leaflet-gk-choropleth-pane path').length === {n_municipalities}",
+        f"() => document.querySelectorAll('.leaflet-gk-choropleth-pane path').length === {n_municipalities}",
         timeout=READY_MS)
     page.evaluate("(() => { let l = null; GK.map.eachLayer(x => { if (!l && x.feature && x.feature.properties"
                   " && x.feature.properties.klass !== undefined) l = x; }); l.openPopup(); })()")
@@ -93,9 +93,9 @@ def test_market_map_in_chromium(browser, live_url: str, loaded_store: Store,
     page.select_option("#gk-f-type", "49")
     page.fill("#gk-search", "")
     page.click("a.gk-home")
-    page.wait_for_function(f"GK.idle && GK.map.getZoom() <= {zoom_before}", timeout=READY_MS)
+    page.wait_for_function(f"() => GK.idle && GK.map.getZoom() <= {zoom_before}", timeout=READY_MS)
     assert "nenalezena" not in page.inner_text("#gk-status"), "an empty search is no error"
-    page.wait_for_function("document.getElementById('gk-status').textContent === ''", timeout=READY_MS)
+    page.wait_for_function("() => document.getElementById('gk-status').textContent === ''", timeout=READY_MS)
 
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / f"market-map-{request.node.callspec.id}.png"
@@ -108,7 +108,7 @@ def test_market_map_in_chromium(browser, live_url: str, loaded_store: Store,
     again = browser.new_page(viewport={"width": 1200, "height": 800})
     again.on("pageerror", lambda e: errors.append(str(e)))
     again.goto(live_url + "/#layer=gap-49-orp&type=49")
-    again.wait_for_function("window.GK && GK.ready === true", timeout=READY_MS)
+    again.wait_for_function("() => window.GK && GK.ready === true", timeout=READY_MS)
     assert again.input_value("#gk-layer") == "gap-49-orp"
     assert again.locator(".leaflet-gk-choropleth-pane path").count() == len(loaded_store.read("orp"))
     assert int(again.get_attribute("#gk-site-count", "data-count")) == shown
@@ -117,7 +117,7 @@ def test_market_map_in_chromium(browser, live_url: str, loaded_store: Store,
     orp_code = loaded_store.read("orp").sort_values("orp_code")["orp_code"].iloc[0]
     again.select_option("#gk-orp", orp_code)
     again.wait_for_function(
-        "document.querySelectorAll('.leaflet-gk-choropleth-pane path').length === 1", timeout=READY_MS)
+        "() => document.querySelectorAll('.leaflet-gk-choropleth-pane path').length === 1", timeout=READY_MS)
     in_orp = [f for f in api["features"] if f["properties"]["orp_code"] == orp_code]
     assert int(again.get_attribute("#gk-site-count", "data-count")) == len(in_orp)
     if again.locator("#gk-export").count():

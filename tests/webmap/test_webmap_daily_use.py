@@ -48,7 +48,7 @@ def test_daily_use_in_chromium(browser, live_url: str, loaded_store: Store) -> N
     page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="cs-CZ")
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(live_url + "/")
-    page.wait_for_function("window.GK && GK.ready === true", timeout=READY_MS)
+    page.wait_for_function("() => window.GK && GK.ready === true", timeout=READY_MS)
 
     # ORP names and values of ORP layers are not hidden under the site clusters
     z = page.evaluate("""() => ['gk-labels', 'gk-orp', 'gk-sites', 'gk-choropleth'].map(n =>
@@ -72,10 +72,11 @@ def test_daily_use_in_chromium(browser, live_url: str, loaded_store: Store) -> N
     years = page.eval_on_selector_all("#gk-year option", "os => os.map(o => o.value)")
     if len(years) > 1:
         page.select_option("#gk-year", years[-1])
-        page.wait_for_function(f"document.querySelector('#gk-legend-thematic h3').textContent.includes('{years[-1]}')",
-                               timeout=READY_MS)
+        page.wait_for_function(
+            f"() => document.querySelector('#gk-legend-thematic h3').textContent.includes('{years[-1]}')",
+            timeout=READY_MS)
         page.select_option("#gk-layer", "access-49-municipality")
-        page.wait_for_function("document.querySelector('#gk-legend-thematic h3').textContent.includes('§ 49')",
+        page.wait_for_function("() => document.querySelector('#gk-legend-thematic h3').textContent.includes('§ 49')",
                                timeout=READY_MS)
         assert page.input_value("#gk-year") == years[-1]
         assert years[-1] in page.inner_text("#gk-legend-thematic h3")
@@ -86,7 +87,7 @@ def test_daily_use_in_chromium(browser, live_url: str, loaded_store: Store) -> N
     widest = max(orps, key=lambda p: (p["bbox"][2] - p["bbox"][0]) / (p["bbox"][3] - p["bbox"][1]))
     page.select_option("#gk-orp", widest["code"])
     page.wait_for_timeout(400)
-    page.wait_for_function("GK.idle", timeout=READY_MS)
+    page.wait_for_function("() => GK.idle", timeout=READY_MS)
     overlap = page.evaluate("""b => {
         const ne = GK.map.latLngToContainerPoint([b[3], b[2]]), sw = GK.map.latLngToContainerPoint([b[1], b[0]]);
         const lg = document.querySelector('.gk-legend').getBoundingClientRect();
@@ -125,14 +126,14 @@ def test_daily_use_in_chromium(browser, live_url: str, loaded_store: Store) -> N
     bad = browser.new_page(viewport={"width": 1200, "height": 800})
     bad.on("pageerror", lambda e: errors.append(str(e)))
     bad.goto(live_url + "/#z=abc&lat=x&lng=y&orp=%E0&layer=gap-49-orp")
-    bad.wait_for_function("window.GK && GK.ready === true", timeout=READY_MS)
+    bad.wait_for_function("() => window.GK && GK.ready === true", timeout=READY_MS)
     assert bad.input_value("#gk-layer") == "gap-49-orp"
 
     # a phone: the search box is usable, the data date shown, an opened legend stays inside the map
     phone = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     phone.on("pageerror", lambda e: errors.append(str(e)))
     phone.goto(live_url + "/")
-    phone.wait_for_function("window.GK && GK.ready === true", timeout=READY_MS)
+    phone.wait_for_function("() => window.GK && GK.ready === true", timeout=READY_MS)
     assert phone.locator("#gk-search").bounding_box()["width"] >= 180
     assert phone.locator("#gk-data-date").is_visible()
     phone.locator(".gk-legend h3").first.tap()

@@ -1,0 +1,37 @@
+"""``geo-kissos --help`` imports no heavy library; the lazy command list says what the commands say."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import click
+import pytest
+
+from geo_kissos.cli import COMMANDS, main
+
+HEAVY = ("geopandas", "matplotlib", "folium", "scipy", "pandas", "sqlalchemy", "shapely")
+
+
+def test_help_imports_no_heavy_library() -> None:
+    code = ("import sys; from geo_kissos.cli import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            f"print('HEAVY=' + ','.join(m for m in {HEAVY!r} if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "serve" in proc.stdout and "analysis" in proc.stdout
+    assert proc.stdout.strip().splitlines()[-1] == "HEAVY=", f"--help imported {proc.stdout.splitlines()[-1]}"
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_lazy_short_help_is_the_commands_own(name: str) -> None:
+    ctx = click.Context(main)
+    cmd = main.get_command(ctx, name)
+    assert cmd is not None and cmd.name == name
+    assert cmd.get_short_help_str(45) == COMMANDS[name][2]
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    from click.testing import CliRunner
+
+    res = CliRunner().invoke(main, ["nosuch"])
+    assert res.exit_code == 2 and "No such command" in res.output

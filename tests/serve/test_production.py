@@ -1,0 +1,94 @@
+"""The production server for real: gunicorn on 127.0.0.1 answering /health and the map with
+security headers; the reverse-proxy setting; the network warning of ``serve --host 0.0.0.0``."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from geo_kissos.config import REPO_ROOT
+from geo_kissos.store import GpkgStore, Store
+from webmap import create_app
+from webmap.serving import is_loopback
+
+
+def _get(url: str) -> tuple[int, dict[str, str], bytes]:
+    with urllib.request.urlopen(url, timeout=120) as r:
+        return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
+
+
+def test_gunicorn_answers_health_and_map(gunicorn_url: str) -> None:
+    status, headers, body = _get(gunicorn_url + "/health")
+    assert status == 200 and headers["server"].startswith("gunicorn")
+    health = json.loads(body)
+    assert health["status"] == "ok" and health["store"] == "reachable"
+    assert re.fullmatch(r"[0-9a-f]{16}", health["data_version"]) and health["imports"] > 0
+    assert headers["cache-control"] == "no-store"
+
+    status, headers, body = _get(gunicorn_url + "/")
+    page = body.decode("utf-8")
+    assert status == 200 and "Mapa trhu sociálních služeb" in page
+    csp = headers["content-security-policy"]
+    nonce = re.search(r"script-src 'self' 'nonce-([A-Za-z0-9_-]+)'", csp).group(1)
+    assert "unsafe-inline" not in csp.split("script-src", 1)[1].split(";", 1)[0]
+    assert "frame-ancestors 'self'" in csp and "object-src 'none'" in csp
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "strict-origin-when-cross-origin"
+    tags = re.findall(r"<script\b[^>]*>", page)
+    assert len(tags) >= 4, "Leaflet, markercluster, the app and Folium's inline scripts"
+    assert all(f'nonce="{nonce}"' in t for t in tags), tags
+    inline = [t for t in tags if "src=" not in t]
+    assert len(inline) >= 2, "Folium's set-up and map scripts are inline, with the nonce"
+
+    _, headers2, _ = _get(gunicorn_url + "/")
+    assert headers2["content-security-policy"] != csp, "a fresh nonce per response"
+
+    status, headers, body = _get(gunicorn_url + "/api/collections/population-65-share/items?limit=5&zoom=9")
+    fc = json.loads(body)
+    assert status == 200 and fc["numberReturned"] == 5 and headers["x-content-type-options"] == "nosniff"
+
+
+def test_no_debug_console(gunicorn_url: str) -> None:
+    with pytest.raises(urllib.error.HTTPError) as err:
+        _get(gunicorn_url + "/console")
+    assert err.value.code == 404
+
+
+def test_proxy_headers_only_when_trusted(loaded_store: Store) -> None:
+    fwd = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "mapa.example.cz", "X-Forwarded-Prefix": "/trh",
+           "X-Forwarded-For": "203.0.113.9"}
+    plain = create_app({"STORE": loaded_store, "TILES": None}).test_client()
+    links = plain.get("/api/", headers=fwd).get_json()["links"]
+    assert all(link["href"].startswith("http://localhost/api") for link in links), "untrusted: ignored"
+    proxied = create_app({"STORE": loaded_store, "TILES": None, "TRUSTED_PROXIES": 1}).test_client()
+    links = proxied.get("/api/", headers=fwd).get_json()["links"]
+    assert {link["href"] for link in links} >= {"https://mapa.example.cz/trh/api/"}
+    page = proxied.get("/", headers=fwd).get_data(as_text=True)
+    assert 'src="/trh/static/app.js' in page, "assets under the proxy's prefix"
+
+
+def test_health_says_when_the_store_is_gone(loaded_gpkg_copy: GpkgStore) -> None:
+    client = create_app({"STORE": loaded_gpkg_copy, "TILES": None}).test_client()
+    assert client.get("/health").status_code == 200
+    Path(loaded_gpkg_copy.path).unlink()
+    resp = client.get("/health")
+    assert resp.status_code == 503
+    assert resp.get_json()["store"] == "unreachable"
+
+
+def test_exposed_host_is_said_plainly(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-store.gpkg"
+    proc = subprocess.run([sys.executable, "-c", "from geo_kissos.cli import run; run()", "serve",
+                           "--host", "0.0.0.0", "--store", str(missing)], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, "the missing store stops it before anything listens"
+    assert "exposes the map and its API to the network" in proc.stderr
+    assert not missing.exists()
+    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
+    assert not is_loopback("0.0.0.0") and not is_loopback("::") and not is_loopback("192.168.1.10")
