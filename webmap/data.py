@@ -122,7 +122,7 @@ def store_stamp(store: Store) -> str:
     """A short text that changes whenever the store's data change (cheap: no table is read).
 
     GeoPackage: inode, size and modification time of the file (a commit renames a new file over
-    it). PostGIS: number and latest time of the import log's rows. Other stores: the import log
+    it). PostGIS: number and latest time of the import log's and the audit log's rows. Other stores: the import log
     read whole.
     """
     if isinstance(store, GpkgStore):
@@ -136,7 +136,9 @@ def store_stamp(store: Store) -> str:
 
         with store.engine.connect() as conn:
             n, last = conn.execute(text("SELECT count(*), max(imported_at) FROM import_log")).one()
-        return f"pg:{n}:{last}"
+            # partners' web writes (needs, applicants, applications) leave an audit row each
+            a, at = conn.execute(text("SELECT count(*), max(at) FROM audit_log")).one()
+        return f"pg:{n}:{last}:{a}:{at}"
     log = store.read("import_log")
     return f"log:{len(log)}:{log['imported_at'].max() if len(log) else ''}"
 
