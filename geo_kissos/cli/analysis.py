@@ -221,8 +221,12 @@ def analysis() -> None:
 @click.option("--all-types", is_flag=True,
               help="All 33 types of the Act, also those without any service (with --norms "
                    "they show the whole need as deficit).")
+@click.option("--needs-period", default=None, metavar="PERIOD",
+              help="Add the municipalities' reported needs of this planning period (e.g. 2027-2029) "
+                   "beside the gaps: a sheet 'potrebnost' in the XLSX, a file <name>-potrebnost.csv "
+                   "beside a CSV.")
 def gaps_cmd(store_url: str, year: int, types: tuple[str, ...], norms: pd.DataFrame | None,
-             out: Path, indicator: str | None, all_types: bool) -> None:
+             out: Path, indicator: str | None, all_types: bool, needs_period: str | None) -> None:
     """Gap table for all ORPs × service types: units, need, deficit/surplus, rank."""
     inputs = _load(store_url, year)
     codes = _types(inputs, types, all_types)
@@ -246,8 +250,44 @@ def gaps_cmd(store_url: str, year: int, types: tuple[str, ...], norms: pd.DataFr
     cov = pd.concat(frames, ignore_index=True)
     # priority compares all ORP × type rows: computed on the whole table
     table = gaps_from_coverage(cov)
-    write_table(table, out, sheet=f"gaps {year}", year=year)
+    if needs_period is None:
+        write_table(table, out, sheet=f"gaps {year}", year=year)
+    else:
+        with open_cli_store(store_url, loaded=True) as store:
+            _write_with_needs(store, table, out, year, needs_period)
     click.echo(f"{out}: {len(table)} rows ({table['code'].nunique()} ORPs × {len(codes)} types)")
+
+
+def _write_with_needs(store: Any, table: pd.DataFrame, out: Path, year: int, period: str) -> None:
+    """The gap table and, beside it, the reported needs of ``period`` in the four classes."""
+    from ..analysis.needs import compare_needs
+    from ..collect.needs import needs_frame, normalise_period
+
+    p = normalise_period(period)
+    if p is None:
+        raise click.BadParameter(f"{period!r} is no period like 2027-2029", param_hint="--needs-period")
+    mun = pd.DataFrame(store.read("municipality").drop(columns=["geom", "orp_name"], errors="ignore"))
+    orp = store.read("orp")
+    mun = mun.merge(pd.DataFrame(orp[["orp_code", "name"]]).rename(columns={"name": "orp_name"}),
+                    on="orp_code", how="left")
+    reported = needs_frame(store, p)
+    cmp = compare_needs(table[table["level"] == "orp"] if "level" in table.columns else table, reported, mun)
+    cmp = cmp[cmp["type_code"].isin(set(table["type_code"].astype(str)))]
+    if reported.empty:
+        click.echo(f"warning: no needs reported for {p}: the 'reported' side is empty", err=True)
+    if out.suffix.lower() == ".csv":
+        write_table(table, out, sheet=f"gaps {year}", year=year)
+        write_table(cmp, out.with_name(f"{out.stem}-potrebnost.csv"), year=year)
+        return
+    gaps = table.copy()
+    gaps.insert(0, "year", year)
+    try:
+        write_xlsx({f"gaps {year}"[:31]: with_type_names(gaps), "potrebnost": with_type_names(cmp)}, out,
+                   about=[("rok", str(year)), ("období potřebnosti", p),
+                          ("potřebnost", "reported = nejvyšší hlášená potřeba v ORP aspoň střední; computed = "
+                                         "chybí aspoň 10 % potřeby")])
+    except OSError as exc:
+        raise click.BadParameter(f"cannot write {out}: {exc.strerror or exc}", param_hint="--out") from None
 
 
 @analysis.command("coverage")

@@ -180,3 +180,30 @@ def test_czech_excel_csv_upload(territory_store, accounts, tmp_path):
     whole = got[got["municipality_code"].isna()].iloc[0]
     assert (whole["orp_code"], whole["target_group"]) == (JESENIK, "senioři")
     assert pd.isna(whole["type_code"])
+
+
+def test_gap_xlsx_has_the_needs_sheet(loaded_gpkg_copy, tmp_path):
+    """`analysis gaps --needs-period` writes the comparison beside the gaps (the demo has a register)."""
+    from click.testing import CliRunner
+
+    from geo_kissos.accounts.roles import Actor
+    from geo_kissos.cli import main
+    from geo_kissos.export.tables import read_xlsx_sheet
+
+    store = loaded_gpkg_copy
+    year = int(store.read("network")["year"].max())
+    code = municipality_of(store, JESENIK)
+    needs.set_need(store, Actor.system("test"), period=PERIOD, municipality_code=code, type_code="49",
+                   level="high", source="survey")
+    out = tmp_path / "gaps.xlsx"
+    res = CliRunner().invoke(main, ["analysis", "gaps", "--store", str(store.path), "--year", str(year),
+                                    "--type", "49", "--needs-period", "2027–2029", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    gaps = read_xlsx_sheet(out, f"gaps {year}")
+    cmp = read_xlsx_sheet(out, "potrebnost").set_index("orp_code")
+    assert len(cmp) == len(gaps) == 13
+    jes = cmp.loc[JESENIK]
+    assert jes["reported_level"] == "high"
+    share = float(gaps.set_index("code").loc[JESENIK, "deficit_share"])
+    assert jes["agreement"] == ("both" if share >= 0.10 else "reported_only")
+    assert set(cmp.drop(index=JESENIK)["agreement"]) <= {"computed_only", "neither"}
