@@ -27,7 +27,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, jsonify, request, send_file, url_for
 
 from ..errors import GeoKissosError, UnknownLayerError
-from .data import DEFAULT_LAYER, ascii_slug, parse_sites
+from .data import ascii_slug, parse_sites
 from .exporter import MAP_FORMATS, Exporter, UnknownOrpError
 
 export_blueprint = Blueprint("export", __name__, url_prefix="/export")
@@ -72,7 +72,7 @@ def _store_and_layers() -> tuple[Any, Path | None]:
     return store, layers_dir
 
 
-def _exporter(layer_id: str) -> tuple[Exporter, Path]:
+def _exporter(layer_id: str | None) -> tuple[Exporter, Path]:
     """A cached exporter for the layer and the request's year/sites (fresh when the store's data
     date changes), and the folder its files go to."""
     store, layers_dir = _store_and_layers()
@@ -145,7 +145,8 @@ def orp_file(orp: str, name: str, fmt: str) -> Response:
     """A map (``<layer_id>.png|pdf|html``) or a table (``gaps.csv``...) of one ORP."""
     fmt = fmt.lower()
     if (name, fmt) in TABLE_FILES:
-        ex, folder = _exporter(request.args.get("layer", DEFAULT_LAYER))  # the layer only fixes the year
+        # the layer only fixes the year (default: the exporter's, population 65+ without a register)
+        ex, folder = _exporter(request.args.get("layer") or None)
         kind = TABLE_FILES[(name, fmt)]
     elif fmt in MAP_FORMATS:
         ex, folder = _exporter(name)
