@@ -277,8 +277,9 @@ def overview_figure(data: MapData, heading: str, contents: Sequence[tuple[str, s
         if data.areas is not None:
             a = data.areas
             has = ~_no_data(a)
-            a.loc[has].plot(ax=ax, color=a.loc[has, "colour"].tolist(), edgecolor="white",
-                            linewidth=0.2, zorder=2)
+            if has.any():
+                a.loc[has].plot(ax=ax, color=a.loc[has, "colour"].tolist(), edgecolor="white",
+                                linewidth=0.2, zorder=2)
             if (~has).any():
                 a.loc[~has].plot(ax=ax, facecolor=a.loc[~has, "colour"].fillna(L.NO_DATA).tolist(),
                                  edgecolor="#9a9a9a", linewidth=0.2, hatch="////", zorder=2)
