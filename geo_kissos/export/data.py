@@ -248,6 +248,11 @@ def key_figures(data: MapData, layer: Layer, store: Any) -> dict[str, list[tuple
                 p = pop[pop["year"] == years[-1]]
                 orp_of = data.municipalities.set_index("code")["orp_code"]
                 pop_total = p.groupby(p["municipality_code"].astype(str).map(orp_of))["persons"].sum()
+    counts: list[tuple[str, pd.Series]] = []
+    if data.areas is not None and layer.level == "municipality":
+        for p in layer.popup:
+            if p.field.startswith("indicator:") and p.field in data.areas.columns:
+                counts.append((p.label_cs, data.areas.groupby("orp_code")[p.field].sum(min_count=1).dropna()))
     orp_level = None
     if layer.source_kind in ("coverage", "gap", "access") and data.year is not None and not data.notice:
         from dataclasses import replace
@@ -262,6 +267,9 @@ def key_figures(data: MapData, layer: Layer, store: Any) -> dict[str, list[tuple
         rows = [("Obcí", str(int((data.municipalities["orp_code"] == code).sum())))]
         if code in pop_total.index:
             rows.append(("Obyvatel", format_number(float(pop_total[code]), 0)))
+        for label, values in counts:  # counts shown in the layer's popup (e.g. persons in distraint)
+            if code in values.index:
+                rows.append((label, format_number(float(values[code]), 0)))
         if data.points is not None:
             rows.append(("Míst poskytování", str(int((data.points["orp_code"] == code).sum()))))
         elif register is False:  # no sites because there is no register, not because there are none

@@ -291,8 +291,15 @@ class Exporter:
         return Path(out_dir) / f"atlas_{self.layer_id}.pdf"
 
     def atlas_title(self) -> str:
-        """Heading of the atlas title page."""
-        return "Atlas pokrytí sociálními službami podle ORP"
+        """Heading of the atlas title page: coverage atlas for layers of services, else the
+        region's ORPs (a population or phenomenon atlas is no "coverage" atlas)."""
+        from ..layers import get_layer, needs_register
+
+        if needs_register(get_layer(self.layer_id, self.layers_dir)):
+            return "Atlas pokrytí sociálními službami podle ORP"
+        region = self.store.read("region")
+        name = str(region["name"].iloc[0]) if len(region) == 1 else "kraje"
+        return f"Atlas ORP: {name}"
 
     def export_all(self, out_dir: str | Path, formats: Iterable[str] | str | None = None, *,
                    atlas: bool = True, progress: bool = True) -> tuple[list[ExportResult], Path | None]:

@@ -136,6 +136,9 @@ def test_export_pages_say_what_is_missing(real_gpkg_store: Store):
     assert figures["Obcí"] == "46"
     assert figures["Obyvatel"].replace("\u00a0", "") == str(int(olomouc["persons"].sum()))
     assert figures["Registr služeb"] == "není nahrán"
+    ind = real_gpkg_store.read("indicator_value", {"code": "DISTRAINT_PERSONS"})
+    persons = ind[ind["municipality_code"].isin(mun.loc[mun["orp_code"] == "7107", "municipality_code"])]
+    assert figures["Osoby v exekuci"].replace("\u00a0", "") == str(int(persons["value"].sum()))
     assert "MMR ASZ" in dist.data.source and "Obce Olomouckého kraje" in dist.data.source
 
 
@@ -146,7 +149,8 @@ def test_atlas(real_gpkg_store: Store, tmp_path: Path):
     if shutil.which("pdftotext"):
         first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(atlas), "-"], capture_output=True,
                                text=True, check=True).stdout
-        assert "Šternberk" in first and "MMR ASZ" in first and "SYNTETICK" not in first
+        assert "Atlas ORP: Olomoucký kraj" in first and "Šternberk" in first
+        assert "MMR ASZ" in first and "SYNTETICK" not in first
         assert "15+" in first  # the legend names the denominator
 
 
