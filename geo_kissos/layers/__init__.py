@@ -12,8 +12,14 @@ Layer file keys
 NaturalBreaks | FisherJenks | Quantiles | EqualInterval, ``k``), ``[style]`` (``colours``: a
 ColorBrewer ramp name, e.g. ``"YlOrRd"`` or ``"YlGnBu_r"``, or a list of hex colours;
 ``no_data``), ``[legend]`` (``title_cs``, ``title_en``, ``unit``, ``decimals``), ``[[popup]]``
-(``field``, ``label_cs``, ``label_en``, ``decimals``) and, for points, ``[[groups]]`` (``id``,
-``name_cs``, ``name_en``, ``colour``, ``types``).
+(``field``, ``label_cs``, ``label_en``, ``decimals``; a ``field`` ``indicator:CODE`` shows another
+indicator of the same municipality, e.g. the persons in distraint beside their share) and, for
+points, ``[[groups]]`` (``id``, ``name_cs``, ``name_en``, ``colour``, ``types``).
+
+Provenance (:mod:`geo_kissos.layers.provenance`): the data date and source line of a layer come
+from the import log, the boundary manifest and the indicator's ``zdroj``; the synthetic demo is
+labelled as such; a layer that needs the register of social services when none is loaded carries
+``frame.attrs["notice"]`` and a one-entry legend saying so (never "no data", never zeros).
 
 Sources and measures
 --------------------
