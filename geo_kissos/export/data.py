@@ -221,7 +221,8 @@ def load_map_data(store: Any, layer_id: str = DEFAULT_LAYER, year: int | None = 
         points=points,
         points_legend=points_legend,
         year=int(used) if used is not None else None,
-        data_date=format_date(provenance.layer_data_date(layer, store) or store.data_date()),
+        # the date of what the layer shows; none when its input is missing (never another input's)
+        data_date="" if notice else format_date(provenance.layer_data_date(layer, store) or store.data_date()),
         source=source_line(layer, store),
         notice=notice,
         synthetic=synthetic,

@@ -94,7 +94,8 @@ class MapData:
 
 # --------------------------------------------------------------------------- drawing
 def _footer_lines(data: MapData) -> list[str]:
-    date = f"Data k {data.data_date}" if data.data_date else "Datum dat neuvedeno"
+    date = (f"Data k {data.data_date}" if data.data_date
+            else "Bez dat: chybí vstup (viz zdroj)" if data.notice else "Datum dat neuvedeno")
     year = f" · rok {data.year}" if data.year else ""
     demo = "SYNTETICKÁ DEMO DATA · " if data.synthetic else ""
     return [

@@ -125,6 +125,7 @@ def test_export_pages_say_what_is_missing(real_gpkg_store: Store):
     assert gap.data.notice.startswith(NO_REGISTER) and "Registr služeb není nahrán" in gap.data.subtitle
     assert gap.data.legend == [("registr služeb není nahrán", "#d9d9d9")]
     assert ("Registr služeb", "není nahrán") in gap.data.key_figures["7107"]
+    assert gap.data.data_date == ""  # no date of another input (the population) passed off as its own
     texts = [t.get_text() for t in gap.figure("7107").findobj(match=lambda a: hasattr(a, "get_text"))]
     assert any(NO_REGISTER in t.replace("\n", " ") for t in texts)  # said across the map
     dist = Exporter(real_gpkg_store, "distraint-share")

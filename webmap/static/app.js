@@ -239,7 +239,8 @@
             onEachFeature: function (f, lyr) {
               if (meta.level === 'orp') {
                 // 13 ORPs: name and value always visible, the way planners read these maps
-                lyr.bindTooltip('<b>' + esc(f.properties.name) + '</b><br>' + esc(f.properties.label),
+                // without the input (no register) the name alone: the legend says what is missing
+                lyr.bindTooltip('<b>' + esc(f.properties.name) + '</b>' + (fc.notice ? '' : '<br>' + esc(f.properties.label)),
                   { permanent: true, direction: 'center', className: 'gk-orp-label', interactive: false, pane: 'gk-labels' });
               } else {
                 lyr.bindTooltip(esc(f.properties.name) + ': ' + esc(f.properties.label), { sticky: true, className: 'gk-tip' });
