@@ -108,3 +108,18 @@ def test_export_without_register(no_register_store: Store, tmp_path: Path):
     assert gap.file_name("7107", "gaps") == "olomouc_gaps.csv"  # no year: none invented
     assert gap.atlas_title() == "Atlas pokrytí sociálními službami podle ORP"
     assert Exporter(no_register_store, "population-65-share").atlas_title() == "Atlas ORP: Olomoucký kraj"
+
+
+def test_boundary_manifest_is_recorded_and_read_back(data_dir: Path, tmp_path: Path):
+    from geo_kissos.ingest.boundaries import BoundarySource, load_boundaries
+    from geo_kissos.layers.provenance import boundaries_source
+
+    manifest = tmp_path / "obce.toml"
+    manifest.write_text('id = "t"\ntitle = "Hranice obcí – testovací manifest"\npublisher = "Vydavatel; s. p."\n'
+                        'url = "https://example.invalid/"\nlicence = "CC0"\n', encoding="utf-8")
+    store = GpkgStore(tmp_path / "store.gpkg")
+    load_boundaries(store, data_dir / "boundaries" / "obce.gpkg", BoundarySource.from_toml(manifest))
+    src = boundaries_source(store)
+    assert src.title == "Hranice obcí – testovací manifest" and src.publisher == "Vydavatel; s. p."
+    assert src.file == "obce.gpkg"
+    assert "hranice obcí: Hranice obcí – testovací manifest" in source_line(get_layer("population-65-share"), store)
