@@ -31,7 +31,8 @@ import pandas as pd
 import shapely
 from flask import Blueprint, Response, current_app, request, url_for
 
-from geo_kissos.layers import Layer, layer_legend
+from geo_kissos.layers import SYNTHETIC_LABEL, Layer, is_synthetic, layer_legend
+from geo_kissos.layers.provenance import czech_date, layer_data_date, source_line
 
 from .data import MapData
 from .geometry import decimals_for_zoom, serve_points
@@ -138,6 +139,8 @@ def _collection(layer: Layer, year: int | None = None) -> dict[str, Any]:
     if years:
         extent["temporal"] = {"interval": [[f"{years[0]}-01-01T00:00:00Z", f"{years[-1]}-12-31T23:59:59Z"]]}
     self_url = url_for("api.collection", collection_id=layer.id, _external=True)
+    source, date = data.cache.get(("source", layer.id), lambda: (
+        source_line(layer, data.store), czech_date(layer_data_date(layer, data.store))))
     return {
         "id": layer.id,
         "title": layer.title_cs,
@@ -154,6 +157,9 @@ def _collection(layer: Layer, year: int | None = None) -> dict[str, Any]:
         "years": years,
         "year": frame.attrs.get("year"),
         "legend": _legend(layer, frame),
+        "notice": frame.attrs.get("notice", ""),  # e.g. the register is needed and not loaded
+        "sourceLine": source,  # as imported (import log, manifests, the indicator's source)
+        "dataDate": date,
         "popup": [{"field": p.field, "label_cs": p.label_cs, "label_en": p.label_en, "decimals": p.decimals}
                   for p in layer.popup],
         "groups": [{"id": g.id, "name_cs": g.name_cs, "name_en": g.name_en, "colour": g.colour,
@@ -178,7 +184,7 @@ def _select(layer: Layer, q: ItemsQuery) -> tuple[pd.DataFrame, np.ndarray, dict
     """Features matching ``q`` (all pages) with their served geometries."""
     data = map_data()
     frame = data.frame(layer, q.year)
-    meta = {"year": frame.attrs.get("year"), "legend": _legend(layer, frame)}
+    meta = {"year": frame.attrs.get("year"), "legend": _legend(layer, frame), "notice": frame.attrs.get("notice", "")}
     keep = np.ones(len(frame), dtype=bool)
     if q.orp is not None:
         keep &= (frame["orp_code"] == q.orp).to_numpy()
@@ -292,6 +298,7 @@ def _feature_collection(layer: Layer, q: ItemsQuery) -> dict[str, Any]:
         "links": _page_links(layer, q, matched, len(features)),
         "year": meta["year"],
         "legend": meta["legend"],
+        "notice": meta["notice"],
         "features": features,
     }
 
@@ -299,10 +306,14 @@ def _feature_collection(layer: Layer, q: ItemsQuery) -> dict[str, Any]:
 # --------------------------------------------------------------------------- routes
 @bp.get("/")
 def landing() -> Response:
-    """Landing page of the API."""
+    """Landing page of the API (says so when the store holds the synthetic demo)."""
+    data = map_data()
+    synthetic = data.cache.get(("synthetic",), lambda: is_synthetic(data.store))
+    demo = f" ({SYNTHETIC_LABEL} / synthetic demo data)" if synthetic else ""
     return send(_dumps({
-        "title": "geo-kissos: mapa trhu sociálních služeb",
-        "description": "Layers of the social-services market map as OGC API - Features collections.",
+        "title": f"geo-kissos: mapa trhu sociálních služeb{demo}",
+        "description": f"Layers of the social-services market map as OGC API - Features collections{demo}.",
+        "synthetic": synthetic,
         "links": [
             _link(url_for("api.landing", _external=True), "self", JSON),
             _link(url_for("api.openapi", _external=True), "service-desc", OPENAPI_MEDIA_TYPE,

@@ -17,6 +17,7 @@ from flask import current_app, render_template, url_for
 from jinja2 import Template
 
 from geo_kissos.catalogue import FORMS, SERVICE_TYPES
+from geo_kissos.layers import SYNTHETIC_LABEL, has_register, is_synthetic, needs_register, no_register_text, source_line
 
 from .data import MapData
 from .security import nonce_scripts
@@ -32,17 +33,50 @@ def _czech_date(value: Any) -> str:
     return f"{value.day}. {value.month}. {value.year}"
 
 
+#: Shown first when the configured default layer needs a register and none is loaded.
+FALLBACK_LAYER = "population-65-share"
+
+
+def provenance(data: MapData) -> dict[str, Any]:
+    """What the store holds, as imported: synthetic demo or not, register or not, source line."""
+    def build() -> dict[str, Any]:
+        store = data.store
+        return {"synthetic": is_synthetic(store), "register": has_register(store),
+                "source": source_line(None, store)}
+    return data.cache.get(("provenance",), build)
+
+
+def pick_default_layer(data: MapData, default_layer: str | None, register: bool) -> str | None:
+    """The configured default layer, unless it needs the register and none is loaded: then
+    :data:`FALLBACK_LAYER` (population 65+), else the first layer that has data."""
+    choropleths = [lay for lay in data.layers.values() if lay.kind == "choropleth"]
+    usable = [lay for lay in choropleths if register or not needs_register(lay)]
+    ids = [lay.id for lay in usable]
+    if default_layer in ids:
+        return default_layer
+    if FALLBACK_LAYER in ids and data.years(data.layers[FALLBACK_LAYER]):
+        return FALLBACK_LAYER
+    with_data = [lay.id for lay in usable if data.years(lay)]
+    return (with_data or ids or [lay.id for lay in choropleths] or [None])[0]
+
+
 def page_config(data: MapData, tiles: str | None, default_layer: str | None) -> dict[str, Any]:
     """What the app script needs to start (JSON-serialisable)."""
+    prov = provenance(data)
     choropleths = [lay for lay in data.layers.values() if lay.kind == "choropleth"]
     points = [lay for lay in data.layers.values() if lay.kind == "points"]
-    if default_layer not in {lay.id for lay in choropleths}:
-        default_layer = choropleths[0].id if choropleths else None
+    default_layer = pick_default_layer(data, default_layer, prov["register"])
     return {
         "api": url_for("api.landing").rstrip("/"),
-        "layers": [{"id": lay.id, "title_cs": lay.title_cs, "title_en": lay.title_en, "level": lay.level}
+        "layers": [{"id": lay.id, "title_cs": lay.title_cs, "title_en": lay.title_en, "level": lay.level,
+                    "needsRegister": needs_register(lay)}
                    for lay in choropleths],
         "defaultLayer": default_layer,
+        "register": prov["register"],
+        "noRegister": "" if prov["register"] else no_register_text(),
+        "synthetic": prov["synthetic"],
+        "syntheticLabel": SYNTHETIC_LABEL,
+        "source": prov["source"],
         "sitesLayer": points[0].id if points else None,
         "tiles": {"url": tiles, "attribution": "© přispěvatelé OpenStreetMap"} if tiles else None,
         "bounds": data.bounds(),
@@ -75,7 +109,8 @@ def render_page(data: MapData, tiles: str | None, default_layer: str | None = No
         ("gk_css", static("app.css")),
     ]
     root = m.get_root()
-    root.header.add_child(Element('<title>Mapa trhu sociálních služeb · geo-kissos</title>'
+    demo = f" · {SYNTHETIC_LABEL}" if cfg["synthetic"] else ""
+    root.header.add_child(Element(f'<title>Mapa trhu sociálních služeb{demo} · geo-kissos</title>'
                                   f'<link rel="icon" href="{static("favicon.svg")}" type="image/svg+xml">'),
                           name="gk_title")
     panel = render_template("panel.html", data_date=_czech_date(data.data_date()), cfg=cfg)

@@ -12,8 +12,8 @@ import click
 import pandas as pd
 
 from ..export import DEFAULT_LAYER, FORMATS, Exporter, parse_formats
-from ..export.data import parse_sites
-from ..layers import load_layers
+from ..export.data import FALLBACK_LAYER, parse_sites
+from ..layers import load_layers, no_register_text
 from .options import open_cli_store, store_option
 from .tables import read_norms_file
 
@@ -40,8 +40,9 @@ def _sites(ctx: click.Context, param: click.Parameter, value: str) -> str | tupl
 @click.option("--orp", "orps", multiple=True, metavar="NAME|CODE",
               help="ORP by name (diacritics optional) or code; repeat for several.")
 @click.option("--all", "all_orps", is_flag=True, help="Every ORP, and the multi-page PDF atlas.")
-@click.option("--layer", "layer_id", default=DEFAULT_LAYER, show_default=True,
-              help="Layer id (see --list-layers).")
+@click.option("--layer", "layer_id", default=None,
+              help=f"Layer id (see --list-layers); default {DEFAULT_LAYER}, or {FALLBACK_LAYER} "
+                   "when no register is loaded.")
 @click.option("--year", type=int, default=None, help="Year (default: the latest with data).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("exports"),
               show_default=True, help="Output folder (one sub-folder per ORP).")
@@ -58,7 +59,7 @@ def _sites(ctx: click.Context, param: click.Parameter, value: str) -> str | tupl
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--list-layers", is_flag=True, help="List the layers that can be exported and exit.")
 @store_option
-def export(orps: tuple[str, ...], all_orps: bool, layer_id: str, year: int | None, out_dir: Path,
+def export(orps: tuple[str, ...], all_orps: bool, layer_id: str | None, year: int | None, out_dir: Path,
            formats: tuple[str, ...], sites: str | tuple[str, ...], dpi: int, norms: Path | None,
            no_atlas: bool, quiet: bool, list_layers: bool, store_url: str) -> None:
     """Export coverage maps (PNG, PDF, HTML) and gap/coverage tables (CSV, XLSX) per ORP.
@@ -85,6 +86,11 @@ def export(orps: tuple[str, ...], all_orps: bool, layer_id: str, year: int | Non
                    "regional average", err=True)
     with open_cli_store(store_url, loaded=True) as store:
         ex = Exporter(store, layer_id, year, sites=sites, dpi=dpi, norms=norm_table)
+        if layer_id is None and ex.layer_id != DEFAULT_LAYER:
+            click.echo(f"note: no register of social services is loaded: exporting layer {ex.layer_id} "
+                       f"instead of {DEFAULT_LAYER}; maps and tables of services say so. "
+                       f"{no_register_text()}", err=True)
+        layer_id = ex.layer_id
         if year is not None and ex.year is not None and int(ex.year) != year:
             raise click.BadParameter(f"layer {layer_id} has no data for {year}; the latest "
                                      f"earlier year is {ex.year} (use --year {ex.year} or leave "

@@ -16,14 +16,16 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from ..catalogue import INDICATOR_BY_CODE, SERVICE_TYPE_BY_CODE
-from ..layers import Layer, format_number, get_layer, layer_frame, layer_legend
+from ..catalogue import SERVICE_TYPE_BY_CODE
+from ..layers import Layer, format_number, get_layer, layer_frame, layer_legend, provenance
 from .maps import MapData
 
 #: Id of the points layer the service sites are taken from.
 SITES_LAYER = "sites"
 #: Layer exported when none is named.
 DEFAULT_LAYER = "access-49-municipality"
+#: Layer exported when none is named and no register is loaded (it needs population only).
+FALLBACK_LAYER = "population-65-share"
 
 _SCHEMES_CS = {
     "NaturalBreaks": "přirozené zlomy",
@@ -77,28 +79,16 @@ def format_date(value: Any) -> str:
 
 
 def source_line(layer: Layer, store: Any) -> str:
-    """Where the numbers of a layer come from, in words printed under the map."""
-    kind, arg = layer.source_kind, layer.source_arg
-    parts: list[str] = []
-    if kind == "population":
-        parts.append("ČSÚ – obyvatelstvo obcí podle věku")
-    elif kind == "indicator":
-        rows = store.read("indicator_value", {"code": arg})
-        src = sorted({str(s) for s in rows.get("source", pd.Series(dtype=str)).dropna() if str(s).strip()})
-        name = INDICATOR_BY_CODE[arg].name_cs if arg in INDICATOR_BY_CODE else arg
-        parts.append(f"{name}: {', '.join(src[:2]) if src else 'ukazatele sociálních jevů'}")
-        parts.append("ČSÚ – obyvatelstvo")
-    elif kind == "access":
-        parts.append("Registr poskytovatelů soc. služeb, síť soc. služeb kraje")
-        parts.append(f"ČSÚ – obyvatelstvo; dostupnost {layer.access_method.upper()}, "
-                     f"spádový okruh {layer.access_max_distance / 1000:g} km vzdušnou čarou")
-    elif kind in ("coverage", "gap"):
-        parts.append("Registr poskytovatelů soc. služeb, síť soc. služeb kraje")
-        parts.append("ČSÚ – obyvatelstvo; srovnání s průměrem kraje")
-    else:
-        parts.append("Registr poskytovatelů sociálních služeb")
-    parts.append("hranice obcí RÚIAN/ArcČR")
-    return "; ".join(parts)
+    """Where the numbers of a layer come from, as imported (see :mod:`geo_kissos.layers.provenance`):
+    the manifest of the boundaries, the population file and date, the indicator's ``zdroj``, the
+    register or that none is loaded; starts with "SYNTETICKÁ DEMO DATA" on the demo."""
+    return provenance.source_line(layer, store)
+
+
+def default_layer(store: Any) -> str:
+    """The layer exported when none is named: :data:`DEFAULT_LAYER` (§ 49 accessibility), or
+    :data:`FALLBACK_LAYER` (population 65+) when no register is loaded."""
+    return DEFAULT_LAYER if provenance.has_register(store) else FALLBACK_LAYER
 
 
 def parse_sites(spec: str) -> str | tuple[str, ...]:
@@ -204,8 +194,15 @@ def load_map_data(store: Any, layer_id: str = DEFAULT_LAYER, year: int | None = 
                 points, points_legend = _sites_for(layer, site_frame, sites_layer, sites)
 
     scheme = _SCHEMES_CS.get(layer.scheme, layer.scheme)
-    bits = [f"Rok {used}" if used else "Bez dat pro zvolený rok"]
-    classes = len([e for e in legend if not e[0].startswith("bez dat")])
+    notice = frame.attrs.get("notice", "")
+    synthetic = provenance.is_synthetic(store)
+    bits = [provenance.SYNTHETIC_LABEL.upper()] if synthetic else []
+    notice_label = frame.attrs.get("notice_label", "") or provenance.NO_REGISTER_LABEL
+    if notice:
+        bits.append(notice_label.capitalize())
+    else:
+        bits.append(f"Rok {used}" if used else "Bez dat pro zvolený rok")
+    classes = 0 if notice else len([e for e in legend if not e[0].startswith("bez dat")])
     if layer.kind == "choropleth" and classes:
         level = "obce" if layer.level == "municipality" else "ORP"
         bits.append(f"{level}, {classes} tříd ({scheme}) společných pro celý kraj")
@@ -224,8 +221,11 @@ def load_map_data(store: Any, layer_id: str = DEFAULT_LAYER, year: int | None = 
         points=points,
         points_legend=points_legend,
         year=int(used) if used is not None else None,
-        data_date=format_date(store.data_date()),
+        # the date of what the layer shows; none when its input is missing (never another input's)
+        data_date="" if notice else format_date(provenance.layer_data_date(layer, store) or store.data_date()),
         source=source_line(layer, store),
+        notice=notice,
+        synthetic=synthetic,
     )
     data.key_figures = key_figures(data, layer, store)
     return data
@@ -239,6 +239,7 @@ def key_figures(data: MapData, layer: Layer, store: Any) -> dict[str, list[tuple
     numbers as the gap table).
     """
     out: dict[str, list[tuple[str, str]]] = {}
+    register = provenance.has_register(store)
     pop_total = pd.Series(dtype=float)
     if data.year is not None:
         pop = store.read("population", {"age_band": "total"})
@@ -248,8 +249,13 @@ def key_figures(data: MapData, layer: Layer, store: Any) -> dict[str, list[tuple
                 p = pop[pop["year"] == years[-1]]
                 orp_of = data.municipalities.set_index("code")["orp_code"]
                 pop_total = p.groupby(p["municipality_code"].astype(str).map(orp_of))["persons"].sum()
+    counts: list[tuple[str, pd.Series]] = []
+    if data.areas is not None and layer.level == "municipality":
+        for p in layer.popup:
+            if p.field.startswith("indicator:") and p.field in data.areas.columns:
+                counts.append((p.label_cs, data.areas.groupby("orp_code")[p.field].sum(min_count=1).dropna()))
     orp_level = None
-    if layer.source_kind in ("coverage", "gap", "access") and data.year is not None:
+    if layer.source_kind in ("coverage", "gap", "access") and data.year is not None and not data.notice:
         from dataclasses import replace
 
         orp_layer = replace(layer, level="orp", source=f"gap:{layer.source_arg}", measure="gap")
@@ -262,8 +268,13 @@ def key_figures(data: MapData, layer: Layer, store: Any) -> dict[str, list[tuple
         rows = [("Obcí", str(int((data.municipalities["orp_code"] == code).sum())))]
         if code in pop_total.index:
             rows.append(("Obyvatel", format_number(float(pop_total[code]), 0)))
+        for label, values in counts:  # counts shown in the layer's popup (e.g. persons in distraint)
+            if code in values.index:
+                rows.append((label, format_number(float(values[code]), 0)))
         if data.points is not None:
             rows.append(("Míst poskytování", str(int((data.points["orp_code"] == code).sum()))))
+        elif register is False:  # no sites because there is no register, not because there are none
+            rows.append(("Registr služeb", "není nahrán"))
         if orp_level is not None and code in orp_level.index:
             r = orp_level.loc[code]
             rows += [
@@ -278,9 +289,11 @@ def key_figures(data: MapData, layer: Layer, store: Any) -> dict[str, list[tuple
 
 __all__ = [
     "DEFAULT_LAYER",
+    "FALLBACK_LAYER",
     "SITES_LAYER",
     "ascii_slug",
     "czech_sort_key",
+    "default_layer",
     "format_date",
     "key_figures",
     "load_map_data",

@@ -33,8 +33,9 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from ..errors import GeoKissosError
+from ..layers import provenance
 from . import layout as L
-from .data import DEFAULT_LAYER, ascii_slug, load_map_data
+from .data import ascii_slug, default_layer, load_map_data
 from .html import write_html
 from .maps import MapData, orp_figure, overview_figure
 from .tables import RegionTables, region_tables, write_csv, write_xlsx
@@ -91,8 +92,9 @@ class Exporter:
     ----------
     store : Store
         An open store.
-    layer_id : str
-        Layer to map (default :data:`~geo_kissos.export.data.DEFAULT_LAYER`).
+    layer_id : str, optional
+        Layer to map (default :data:`~geo_kissos.export.data.DEFAULT_LAYER`, or population 65+
+        when no register is loaded: :func:`~geo_kissos.export.data.default_layer`).
     year : int, optional
         Year of the map and the tables (default: the latest with data).
     sites : {"auto", "all", "none"}
@@ -105,11 +107,11 @@ class Exporter:
         Folder of layer files.
     """
 
-    def __init__(self, store: Any, layer_id: str = DEFAULT_LAYER, year: int | None = None, *,
+    def __init__(self, store: Any, layer_id: str | None = None, year: int | None = None, *,
                  sites: str | tuple[str, ...] = "auto", dpi: int = L.DEFAULT_DPI, norms: pd.DataFrame | None = None,
                  layers_dir: str | Path | None = None) -> None:
         self.store = store
-        self.layer_id = layer_id
+        self.layer_id = layer_id or default_layer(store)
         self.requested_year = year
         self.sites = sites
         self.dpi = dpi
@@ -180,10 +182,10 @@ class Exporter:
         slug = ascii_slug(self.data.orp_name(orp_code))
         if kind in MAP_FORMATS:
             return f"{slug}_{self.layer_id}.{kind}"
-        year = self.year
+        year = f"_{self.year}" if self.year is not None else ""  # no year: no data for the layer
         if kind == "xlsx":
-            return f"{slug}_tables_{year}.xlsx"
-        return f"{slug}_{kind}_{year}.csv"
+            return f"{slug}_tables{year}.xlsx"
+        return f"{slug}_{kind}{year}.csv"
 
     # ------------------------------------------------------------------ writing
     def figure(self, orp_code: str, page_label: str = "") -> Figure:
@@ -205,7 +207,14 @@ class Exporter:
         return write_html(self.data, orp_code, path)
 
     def orp_tables(self, orp_code: str) -> dict[str, pd.DataFrame]:
-        """The gap and coverage tables of an ORP."""
+        """The gap and coverage tables of an ORP.
+
+        Without a register they hold one row saying so and how to load one (an empty table, or
+        zeros, would read as "no services here").
+        """
+        if not provenance.has_register(self.store):
+            note = pd.DataFrame({"poznamka": [provenance.no_register_text()]})
+            return {"gaps": note, "coverage": note.copy()}
         return self.tables.for_orp(orp_code)
 
     def write_tables(self, orp_code: str, directory: str | Path, formats: Sequence[str] = TABLE_FORMATS
@@ -225,11 +234,17 @@ class Exporter:
     def about(self, orp_code: str) -> list[tuple[str, str]]:
         """Metadata rows of the XLSX ``about`` sheet."""
         d = self.data
+        tables_source = provenance.source_line(None, self.store)
+        rows = [("data", provenance.SYNTHETIC_LABEL.upper())] if d.synthetic else []
+        if not provenance.has_register(self.store):
+            rows.append(("registr", provenance.no_register_text()))
         return [
+            *rows,
             ("ORP", f"{d.orp_name(orp_code)} ({orp_code})"),
             ("rok", str(self.year)),
             ("data k", d.data_date or "neuvedeno"),
-            ("zdroj", d.source),
+            ("zdroj mapy", d.source),
+            ("zdroj tabulek", tables_source),
             ("srovnání", "normy kraje" if self.norms is not None else "průměr kraje vážený obyvateli"),
             ("vytvořeno", "geo-kissos export"),
         ]
@@ -276,8 +291,15 @@ class Exporter:
         return Path(out_dir) / f"atlas_{self.layer_id}.pdf"
 
     def atlas_title(self) -> str:
-        """Heading of the atlas title page."""
-        return "Atlas pokrytí sociálními službami podle ORP"
+        """Heading of the atlas title page: coverage atlas for layers of services, else the
+        region's ORPs (a population or phenomenon atlas is no "coverage" atlas)."""
+        from ..layers import get_layer, needs_register
+
+        if needs_register(get_layer(self.layer_id, self.layers_dir)):
+            return "Atlas pokrytí sociálními službami podle ORP"
+        region = self.store.read("region")
+        name = str(region["name"].iloc[0]) if len(region) == 1 else "kraje"
+        return f"Atlas ORP: {name}"
 
     def export_all(self, out_dir: str | Path, formats: Iterable[str] | str | None = None, *,
                    atlas: bool = True, progress: bool = True) -> tuple[list[ExportResult], Path | None]:
@@ -319,14 +341,14 @@ class Exporter:
         return results, atlas_file
 
 
-def export_orp(store: Any, orp: str, out_dir: str | Path, layer_id: str = DEFAULT_LAYER,
+def export_orp(store: Any, orp: str, out_dir: str | Path, layer_id: str | None = None,
                year: int | None = None, formats: Iterable[str] | str | None = None,
                **kwargs: Any) -> ExportResult:
     """Shortcut: ``Exporter(store, layer_id, year, **kwargs).export_orp(orp, out_dir, formats)``."""
     return Exporter(store, layer_id, year, **kwargs).export_orp(orp, out_dir, formats)
 
 
-def export_all(store: Any, out_dir: str | Path, layer_id: str = DEFAULT_LAYER, year: int | None = None,
+def export_all(store: Any, out_dir: str | Path, layer_id: str | None = None, year: int | None = None,
                formats: Iterable[str] | str | None = None, *, atlas: bool = True, progress: bool = True,
                **kwargs: Any) -> tuple[list[ExportResult], Path | None]:
     """Shortcut for :meth:`Exporter.export_all`."""

@@ -52,9 +52,14 @@ class MapData:
     data_date : str
         Data date as printed (``"31. 12. 2025"``), ``""`` when unknown.
     source : str
-        Source line.
+        Source line, as imported (:func:`geo_kissos.layers.source_line`).
     key_figures : dict
         ORP code -> list of (label, value) printed beside the legend.
+    notice : str
+        Said across the map when an input is missing (the register for coverage, gap, access
+        and sites layers), so an empty map never reads as measured zeros.
+    synthetic : bool
+        The store holds the synthetic demo: every page says so.
     """
 
     layer_id: str
@@ -72,6 +77,8 @@ class MapData:
     data_date: str = ""
     source: str = ""
     key_figures: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    notice: str = ""
+    synthetic: bool = False
 
     def orp_name(self, orp_code: str) -> str:
         """Name of an ORP of the region."""
@@ -87,12 +94,35 @@ class MapData:
 
 # --------------------------------------------------------------------------- drawing
 def _footer_lines(data: MapData) -> list[str]:
-    date = f"Data k {data.data_date}" if data.data_date else "Datum dat neuvedeno"
+    date = (f"Data k {data.data_date}" if data.data_date
+            else "Bez dat: chybí vstup (viz zdroj)" if data.notice else "Datum dat neuvedeno")
     year = f" · rok {data.year}" if data.year else ""
+    demo = "SYNTETICKÁ DEMO DATA · " if data.synthetic else ""
     return [
-        f"{date}{year} · S-JTSK / Krovak East North (EPSG:5514) · stejné třídy pro všechny ORP · geo-kissos",
-        f"Zdroj: {data.source}" if data.source else "",
+        f"{demo}{date}{year} · S-JTSK / Krovak East North (EPSG:5514) · stejné třídy pro všechny ORP · geo-kissos",
+        *_source_lines(data.source),
     ]
+
+
+def _source_lines(source: str, width: int = 190) -> list[str]:
+    """The source line, on two footer lines when it is long (the real manifests' titles are)."""
+    if not source:
+        return []
+    text = f"Zdroj: {source}"
+    if len(text) <= width:
+        return [text]
+    cut = text.rfind("; ", 0, len(text) // 2 + 40)
+    cut = cut if cut > 0 else text.rfind(" ", 0, len(text) // 2 + 20)
+    return [text[:cut + 1].rstrip(), text[cut + 1:].strip()] if cut > 0 else [text]
+
+
+def draw_notice(ax: matplotlib.axes.Axes, text: str) -> None:
+    """A boxed message across the middle of a map frame (an input is missing)."""
+    import textwrap
+
+    ax.text(0.5, 0.5, textwrap.fill(text, 70), transform=ax.transAxes, ha="center", va="center",
+            fontsize=9, color=L.INK, zorder=20, linespacing=1.35,
+            bbox={"boxstyle": "round,pad=0.8", "facecolor": "white", "edgecolor": "#c0392b", "linewidth": 1.2})
 
 
 def _no_data(areas: gpd.GeoDataFrame) -> pd.Series:
@@ -203,6 +233,8 @@ def orp_figure(data: MapData, orp_code: str, page_label: str = "") -> Figure:
         L.draw_title(fig, f"ORP {name}", data.title, data.subtitle)
         ax = L.map_axes(fig, L.LAYOUT.map)
         draw_orp_map(ax, data, orp_code)
+        if data.notice:
+            draw_notice(ax, data.notice)
         entries = _legend_entries(data)
         if data.areas is not None:
             L.draw_legend(L.block_axes(fig, L.LAYOUT.legend), data.legend_title, entries,
@@ -246,8 +278,9 @@ def overview_figure(data: MapData, heading: str, contents: Sequence[tuple[str, s
         if data.areas is not None:
             a = data.areas
             has = ~_no_data(a)
-            a.loc[has].plot(ax=ax, color=a.loc[has, "colour"].tolist(), edgecolor="white",
-                            linewidth=0.2, zorder=2)
+            if has.any():
+                a.loc[has].plot(ax=ax, color=a.loc[has, "colour"].tolist(), edgecolor="white",
+                                linewidth=0.2, zorder=2)
             if (~has).any():
                 a.loc[~has].plot(ax=ax, facecolor=a.loc[~has, "colour"].fillna(L.NO_DATA).tolist(),
                                  edgecolor="#9a9a9a", linewidth=0.2, hatch="////", zorder=2)
@@ -264,6 +297,8 @@ def overview_figure(data: MapData, heading: str, contents: Sequence[tuple[str, s
         L.finish_map_axes(ax)
         L.add_scale_bar(ax)
         L.add_north_arrow(ax, L.true_north_angle((x0 + x1) / 2, (y0 + y1) / 2))
+        if data.notice:
+            draw_notice(ax, data.notice)
 
         legend_box = L.Box(L.MARGIN_MM, 190.0, 88.0, 50.0)
         entries = _legend_entries(data)
@@ -285,4 +320,4 @@ def overview_figure(data: MapData, heading: str, contents: Sequence[tuple[str, s
     return fig
 
 
-__all__ = ["MapData", "draw_orp_map", "orp_figure", "overview_figure"]
+__all__ = ["MapData", "draw_notice", "draw_orp_map", "orp_figure", "overview_figure"]

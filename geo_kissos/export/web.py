@@ -41,7 +41,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request, sen
 from werkzeug.exceptions import HTTPException
 
 from ..errors import GeoKissosError, UnknownLayerError
-from .data import DEFAULT_LAYER, parse_sites
+from .data import default_layer, parse_sites
 from .exporter import MAP_FORMATS, Exporter, UnknownOrpError
 
 log = logging.getLogger(__name__)
@@ -168,12 +168,15 @@ def _query(tables: bool) -> tuple[int | None, str | tuple[str, ...]]:
     return year, sites
 
 
-def _exporter(layer_id: str, tables: bool = False) -> tuple[Exporter, Path]:
+def _exporter(layer_id: str | None, tables: bool = False) -> tuple[Exporter, Path]:
     """A cached exporter for the layer and the request's year/sites (fresh when the store's data
-    change), and the folder its files go to. Everything is checked before any work is done."""
+    change), and the folder its files go to. Everything is checked before any work is done.
+    No layer (tables only): the exporter's default (population 65+ when no register is loaded)."""
     store, layers_dir = _store_and_layers()
     year, sites = _query(tables)
     layers = _known_layers(layers_dir)
+    if layer_id is None:
+        layer_id = default_layer(store)
     if layer_id not in layers:
         raise UnknownLayerError(f"unknown layer {_short(layer_id)!r}; known: {', '.join(layers)}")
     st = _state()
@@ -248,8 +251,8 @@ def orp_file(orp: str, name: str, fmt: str) -> Response:
     """A map (``<layer_id>.png|pdf|html``) or a table (``gaps.csv``...) of one ORP."""
     fmt = fmt.lower()
     if (name, fmt) in TABLE_FILES:
-        # the layer only fixes the year
-        ex, folder = _exporter(request.args.get("layer", DEFAULT_LAYER), tables=True)
+        # the layer only fixes the year (default: the exporter's, population 65+ without a register)
+        ex, folder = _exporter(request.args.get("layer") or None, tables=True)
         kind = TABLE_FILES[(name, fmt)]
     elif fmt in MAP_FORMATS:
         ex, folder = _exporter(name)

@@ -43,6 +43,18 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = ("municipality_code", "name", "orp_code", "region_code")
 
+#: Lines of the import log's note naming the manifest (read back by the maps' source lines).
+NOTE_TITLE, NOTE_PUBLISHER = "zdroj: ", "vydavatel: "
+
+
+def boundary_note(title: str, publisher: str = "") -> str:
+    """The import-log note lines of a manifest's title and publisher."""
+    lines = [f"{NOTE_TITLE}{title}"] if title else []
+    if publisher:
+        lines.append(f"{NOTE_PUBLISHER}{publisher}")
+    return "\n".join(lines)
+
+
 #: Overlaps and gaps smaller than this (m²) are digitising noise, not reported.
 AREA_TOLERANCE_M2 = 1.0
 #: Suffixes of GeoJSON files (their ``crs`` member is read to check the declared CRS).
@@ -64,6 +76,7 @@ class BoundarySource:
     layer: str | None
     fields: Mapping[str, str]
     path: Path | None = None
+    publisher: str = ""
 
     @classmethod
     def from_toml(cls, path: str | Path) -> BoundarySource:
@@ -81,6 +94,7 @@ class BoundarySource:
                 layer=d.get("layer") or None,
                 fields=d.get("fields", {}),
                 path=path,
+                publisher=str(d.get("publisher", "")),
             )
         except KeyError as exc:
             raise InputError([Problem(str(path), "", exc.args[0], "required key missing")]) from None
@@ -470,6 +484,9 @@ def load_boundaries(
         result.counts["orp"] = w.upsert("orp", orp)
         w.delete("region")
         result.counts["region"] = w.upsert("region", reg)
-        note = f"{len(warnings)} warning(s)" if warnings else None
+        # the manifest's title and publisher: the source line of every map reads them back
+        lines = [boundary_note(source.title, source.publisher)] if source else []
+        lines += [f"{len(warnings)} warning(s)"] if warnings else []
+        note = "\n".join(line for line in lines if line) or None
         w.log_import(KIND, str(path), checksum, len(mun), len(mun), data_date, note)
     return result

@@ -12,8 +12,14 @@ Layer file keys
 NaturalBreaks | FisherJenks | Quantiles | EqualInterval, ``k``), ``[style]`` (``colours``: a
 ColorBrewer ramp name, e.g. ``"YlOrRd"`` or ``"YlGnBu_r"``, or a list of hex colours;
 ``no_data``), ``[legend]`` (``title_cs``, ``title_en``, ``unit``, ``decimals``), ``[[popup]]``
-(``field``, ``label_cs``, ``label_en``, ``decimals``) and, for points, ``[[groups]]`` (``id``,
-``name_cs``, ``name_en``, ``colour``, ``types``).
+(``field``, ``label_cs``, ``label_en``, ``decimals``; a ``field`` ``indicator:CODE`` shows another
+indicator of the same municipality, e.g. the persons in distraint beside their share) and, for
+points, ``[[groups]]`` (``id``, ``name_cs``, ``name_en``, ``colour``, ``types``).
+
+Provenance (:mod:`geo_kissos.layers.provenance`): the data date and source line of a layer come
+from the import log, the boundary manifest and the indicator's ``zdroj``; the synthetic demo is
+labelled as such; a layer that needs the register of social services when none is loaded carries
+``frame.attrs["notice"]`` and a one-entry legend saying so (never "no data", never zeros).
 
 Sources and measures
 --------------------
@@ -58,15 +64,26 @@ from .definitions import (
 )
 from .formatting import NO_DATA_LABEL, UNIT_NAMES, format_number, with_unit
 from .points import POINT_COLUMNS, points_frame
+from .provenance import (
+    NO_REGISTER_LABEL,
+    SYNTHETIC_LABEL,
+    has_register,
+    is_synthetic,
+    needs_register,
+    no_register_text,
+    source_line,
+)
 
 __all__ = [
     "KINDS",
     "LEVELS",
     "MEASURES",
     "NO_DATA_LABEL",
+    "NO_REGISTER_LABEL",
     "POINT_COLUMNS",
     "SCHEMES",
     "SOURCES",
+    "SYNTHETIC_LABEL",
     "UNIT_NAMES",
     "Layer",
     "Legend",
@@ -75,9 +92,14 @@ __all__ = [
     "available_years",
     "format_number",
     "get_layer",
+    "has_register",
+    "is_synthetic",
     "layer_frame",
     "layer_legend",
     "load_layers",
+    "needs_register",
+    "no_register_text",
+    "source_line",
 ]
 
 #: (label, colour) pairs, first class first.
@@ -120,8 +142,13 @@ def layer_legend(layer: Layer, frame: gpd.GeoDataFrame) -> Legend:
 
     Choropleths: one entry per class of the whole region (``"12,3 – 18,0 %"``), and
     ``"bez dat / no data"`` when some feature has no value. Points: one entry per § type
-    group present (``"ostatní"`` for types in no group).
+    group present (``"ostatní"`` for types in no group). When an input is missing
+    (``frame.attrs["notice"]``: no register, an indicator never imported) one entry saying so.
     """
+    if frame.attrs.get("notice"):
+        # an input (the register, the indicator) is missing: say so, never an empty legend or
+        # a "no data" class
+        return [(frame.attrs.get("notice_label") or NO_REGISTER_LABEL, layer.no_data_colour)]
     if layer.kind == "points":
         present = set(frame["type_code"].astype(str)) if len(frame) else set()
         entries = [(g.name_cs, g.colour) for g in layer.groups if present & set(g.types)]

@@ -13,6 +13,14 @@ from ..catalogue import INDICATOR_BY_CODE
 from ..crs import STORE_EPSG
 from .definitions import Layer, pick_colours, ramp_colours
 from .formatting import format_number, with_unit
+from .provenance import (
+    NO_INDICATOR_LABEL,
+    NO_REGISTER_LABEL,
+    has_register,
+    needs_register,
+    no_indicator_text,
+    no_register_text,
+)
 
 
 # --------------------------------------------------------------------------- years
@@ -324,10 +332,32 @@ def _class_colours(layer: Layer, n: int) -> list[str]:
     return pick_colours(layer.colours, n)
 
 
+def _companion_indicators(store: Any, layer: Layer, frame: pd.DataFrame, year: int | None) -> None:
+    """Fill popup fields named ``indicator:CODE`` with that indicator's value (same year or the
+    latest earlier one; municipality level only, sums per ORP for counts)."""
+    for p in layer.popup:
+        if not p.field.startswith("indicator:"):
+            continue
+        code = p.field.split(":", 1)[1]
+        rows = store.read("indicator_value", {"code": code})
+        iy = _resolve_year(years_of(rows), year)
+        if iy is None:
+            frame[p.field] = np.nan
+            continue
+        vals = rows[rows["year"] == iy].groupby(rows["municipality_code"].astype(str))["value"].sum(min_count=1)
+        if (layer.level or "municipality") == "orp":
+            vals = vals.groupby(vals.index.map(_municipality_orp(store))).sum(min_count=1)
+        frame[p.field] = frame["code"].map(vals).astype(float)
+
+
 def choropleth_frame(store: Any, layer: Layer, year: int | None, orp: str | None) -> gpd.GeoDataFrame:
     level = layer.level or "municipality"
     terr = _territory(store, level)
-    years = available_years(store, layer)
+    missing_register = needs_register(layer) and not has_register(store)
+    years = [] if missing_register else available_years(store, layer)
+    notice, notice_label = (no_register_text(), NO_REGISTER_LABEL) if missing_register else ("", "")
+    if layer.source_kind == "indicator" and not years:  # the indicator was never imported
+        notice, notice_label = no_indicator_text(layer.source_arg), NO_INDICATOR_LABEL
     used = _resolve_year(years, year if year is not None else layer.year)
     skind = layer.source_kind
     if used is None:
@@ -348,14 +378,17 @@ def choropleth_frame(store: Any, layer: Layer, year: int | None, orp: str | None
     frame["klass"] = klass
     frame["colour"] = [colours[c] if c >= 0 else layer.no_data_colour for c in klass]
     frame["label"] = [
-        with_unit(format_number(v, layer.decimals), layer.unit) if c >= 0 else "bez dat"
+        with_unit(format_number(v, layer.decimals), layer.unit) if c >= 0
+        else (notice_label or "bez dat")
         for v, c in zip(frame["value"], klass, strict=True)
     ]
     frame["year"] = pd.array([used] * len(frame), dtype="Int64")
+    _companion_indicators(store, layer, frame, used)
     values = frame["value"].dropna()
     frame.attrs.update({
         "layer": layer.id, "year": used, "bins": bins, "colours": colours,
         "min": float(values.min()) if len(values) else None,
+        "notice": notice, "notice_label": notice_label,
     })
     if orp is not None:
         frame = frame[frame["orp_code"] == str(orp)].reset_index(drop=True)

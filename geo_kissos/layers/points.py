@@ -14,6 +14,7 @@ from ..crs import STORE_EPSG
 from .choropleth import years_of
 from .definitions import Layer
 from .formatting import format_count
+from .provenance import NO_REGISTER_LABEL, has_register, no_register_text
 
 POINT_COLUMNS: tuple[str, ...] = (
     "code", "name", "site_id", "service_id", "service_name", "type_code", "type_name_cs",
@@ -65,7 +66,9 @@ def points_frame(store: Any, layer: Layer, year: int | None, orp: str | None) ->
     site = store.read("site")
     empty = gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in POINT_COLUMNS},
                              geometry=gpd.GeoSeries([], crs=STORE_EPSG), crs=STORE_EPSG).rename_geometry("geom")
-    empty.attrs.update({"layer": layer.id, "year": year})
+    empty.attrs.update({"layer": layer.id, "year": year,
+                        "notice": "" if has_register(store) else no_register_text(),
+                        "notice_label": "" if has_register(store) else NO_REGISTER_LABEL})
     if not isinstance(site, gpd.GeoDataFrame) or site.empty:
         return empty
     site = site[site.geometry.notna() & ~site.geometry.is_empty].copy()
@@ -156,5 +159,5 @@ def points_frame(store: Any, layer: Layer, year: int | None, orp: str | None) ->
     if orp is not None:
         out = out[out["orp_code"] == str(orp)]
     out = out.sort_values("code").reset_index(drop=True)
-    out.attrs.update({"layer": layer.id, "year": used})
+    out.attrs.update({"layer": layer.id, "year": used, "notice": ""})
     return out

@@ -161,7 +161,7 @@
           '<span class="gk-en">' + esc(lg.title_en) + '</span></h3><ul>' +
           lg.entries.map(function (e) {
             return '<li><span class="gk-sw" style="background:' + esc(e.colour) + '"></span>' + esc(e.label) + '</li>';
-          }).join('') + '</ul></div>';
+          }).join('') + '</ul>' + (lg.notice ? '<p class="gk-notice">' + esc(lg.notice) + '</p>' : '') + '</div>';
       }
       if (state.sitesLegend && map.hasLayer(cluster) && state.sitesLegend.entries.length) {
         html += '<div class="gk-block" id="gk-legend-sites"><h3>' + esc(state.sitesLegend.title_cs) +
@@ -217,6 +217,7 @@
       var id = state.layerId;
       if (!id) {
         thematic.clearLayers(); state.choroLegend = null; drawLegend(); $('gk-layer-note').textContent = '';
+        $('gk-layer-source').textContent = '';
         return Promise.resolve();
       }
       var z = zoomBucket();
@@ -238,7 +239,8 @@
             onEachFeature: function (f, lyr) {
               if (meta.level === 'orp') {
                 // 13 ORPs: name and value always visible, the way planners read these maps
-                lyr.bindTooltip('<b>' + esc(f.properties.name) + '</b><br>' + esc(f.properties.label),
+                // without the input (no register) the name alone: the legend says what is missing
+                lyr.bindTooltip('<b>' + esc(f.properties.name) + '</b>' + (fc.notice ? '' : '<br>' + esc(f.properties.label)),
                   { permanent: true, direction: 'center', className: 'gk-orp-label', interactive: false, pane: 'gk-labels' });
               } else {
                 lyr.bindTooltip(esc(f.properties.name) + ': ' + esc(f.properties.label), { sticky: true, className: 'gk-tip' });
@@ -248,10 +250,15 @@
               lyr.on('mouseout', function () { lyr.setStyle({ weight: meta.level === 'orp' ? 1.2 : 0.5, color: '#ffffff' }); });
             }
           }).addTo(thematic);
-          state.choroLegend = { title_cs: fc.legend.title_cs, title_en: fc.legend.title_en, entries: fc.legend.entries, year: fc.year };
+          state.choroLegend = { title_cs: fc.legend.title_cs, title_en: fc.legend.title_en, entries: fc.legend.entries,
+            year: fc.year, notice: fc.notice || '' };
           var nodata = fc.features.filter(function (f) { return f.properties.klass < 0; }).length;
-          $('gk-layer-note').textContent = (meta.description !== meta.title ? meta.description : '') +
-            (fc.features.length && nodata === fc.features.length ? ' Pro tuto vrstvu zatím nejsou data.' : '');
+          // the register missing is said as such; "no data" only when the inputs are there but empty
+          $('gk-layer-note').textContent = fc.notice ? fc.notice
+            : (meta.description !== meta.title ? meta.description : '') +
+              (fc.features.length && nodata === fc.features.length ? ' Pro tuto vrstvu zatím nejsou data.' : '');
+          $('gk-layer-source').textContent = meta.sourceLine ? 'Zdroj: ' + meta.sourceLine +
+            (meta.dataDate ? ' (data k ' + meta.dataDate + ')' : '') : '';
           drawLegend();
           status('');
         });
@@ -345,10 +352,10 @@
       el.dataset.total = state.markers.length;
       el.textContent = state.markers.length
         ? 'Zobrazeno ' + fmt(shown.length, 0) + ' z ' + fmt(state.markers.length, 0) + ' míst'
-        : 'Žádná místa služeb v datech';
+        : (state.sitesMeta && state.sitesMeta.notice ? 'Registr služeb není nahrán' : 'Žádná místa služeb v datech');
       var present = {};
       shown.forEach(function (m) { present[m.feature.properties.colour] = true; });
-      if (state.sitesMeta) {
+      if (state.sitesMeta && !state.sitesMeta.notice) {
         state.sitesLegend = {
           title_cs: state.sitesMeta.legend.title_cs, title_en: state.sitesMeta.legend.title_en,
           entries: state.sitesMeta.legend.entries.filter(function (e) { return present[e.colour]; })
