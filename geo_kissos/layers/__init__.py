@@ -155,6 +155,12 @@ def layer_legend(layer: Layer, frame: gpd.GeoDataFrame) -> Legend:
         if any(layer.group_of_type(t) is None for t in present):
             entries.append(("ostatní / other", OTHER_COLOUR))
         return entries
+    if layer.categories:  # fixed categories (reported needs, agreement classes)
+        colours = frame.attrs.get("colours") or list(layer.colours[: len(layer.categories)])
+        entries = list(zip(layer.categories, colours, strict=False))
+        if len(frame) and (frame["klass"] < 0).any():
+            entries.append((layer.no_data_label or NO_DATA_LABEL, layer.no_data_colour))
+        return entries
     bins = frame.attrs.get("bins")
     lo = frame.attrs.get("min")
     colours = frame.attrs.get("colours")

@@ -42,6 +42,8 @@ def available_years(store: Any, layer: Layer) -> list[int]:
         if store.read("service", {"type_code": layer.source_arg}).empty:
             return []
         return years_of(store.read("population", {"age_band": "total"}))
+    if skind in ("need", "agreement"):
+        return _need_years(store)
     net = years_of(store.read("network"))
     return net
 
@@ -201,6 +203,54 @@ def _access_values(ga: Any, inputs: Any, base: pd.DataFrame, layer: Layer, type_
     return out
 
 
+# --------------------------------------------------------------------------- reported needs
+def _need_years(store: Any) -> list[int]:
+    """First years of the planning periods with reported needs (2027 for 2027-2029)."""
+    from ..collect.needs import needs_frame
+
+    periods = needs_frame(store)["period"].dropna().unique()
+    return sorted({int(str(p)[:4]) for p in periods})
+
+
+def _need_period(store: Any, year: int) -> str | None:
+    from ..collect.needs import needs_frame
+
+    periods = sorted(p for p in needs_frame(store)["period"].dropna().unique() if int(str(p)[:4]) == year)
+    return periods[-1] if periods else None
+
+
+#: Agreement class -> value of an ``agreement:<§>`` layer (the order of its categories).
+AGREEMENT_VALUES = {"both": 0, "reported_only": 1, "computed_only": 2, "neither": 3}
+
+
+def _need_values(store: Any, layer: Layer, year: int) -> pd.DataFrame:
+    """``need:<§>``: the strongest need each municipality reported for the period starting in
+    ``year`` (0 none ... 3 high; a municipality that did not report has no value: "nenahlásila",
+    never "none"). ``agreement:<§>``: the ORP's class of reported × computed need."""
+    from ..analysis.needs import need_by_municipality, needs_comparison
+    from ..collect.needs import needs_frame
+
+    period = _need_period(store, year)
+    if period is None:
+        return pd.DataFrame(columns=["value"])
+    if layer.source_kind == "need":
+        d = need_by_municipality(needs_frame(store, period), layer.source_arg)
+        out = pd.DataFrame({"value": d["level_rank"].astype(float).to_numpy(),
+                            "units_requested": d["units_requested"].astype(float).to_numpy()},
+                           index=d["municipality_code"].astype(str).to_numpy())
+    else:
+        cmp = needs_comparison(store, period, type_codes=[layer.source_arg])
+        cmp = cmp[cmp["type_code"] == layer.source_arg]
+        share = pd.to_numeric(cmp["deficit_share"], errors="coerce").to_numpy(float)
+        out = pd.DataFrame({"value": cmp["agreement"].map(AGREEMENT_VALUES).astype(float).to_numpy(),
+                            "reported_rank": pd.to_numeric(cmp["reported_rank"], errors="coerce").to_numpy(float),
+                            "deficit_share_pct": 100 * share,
+                            "completeness_pct": 100 * cmp["completeness"].to_numpy(float)},
+                           index=cmp["orp_code"].astype(str).to_numpy())
+    out.attrs["period"] = period
+    return out
+
+
 # --------------------------------------------------------------------------- classification
 #: Up to this many values, natural breaks are exact (Fisher-Jenks on all of them; 6,258
 #: municipalities of Czechia take ~0.25 s). Above it they are computed on this many order
@@ -254,6 +304,10 @@ def _classify(values: np.ndarray, layer: Layer) -> tuple[np.ndarray, list[float]
     klass = np.full(len(values), -1, dtype=int)
     ok = ~np.isnan(values)
     y = values[ok]
+    if layer.scheme == "Categories":  # fixed categories 0..k-1: one class and colour each
+        n = len(layer.categories)
+        klass[ok] = np.clip(np.rint(y).astype(int), 0, n - 1)
+        return klass, [float(i) for i in range(n)]
     if y.size == 0:
         return klass, []
     uniq = np.unique(y)
@@ -366,8 +420,11 @@ def choropleth_frame(store: Any, layer: Layer, year: int | None, orp: str | None
         vals = _population_values(store, layer, used)
     elif skind == "indicator":
         vals = _indicator_values(store, layer, used)
+    elif skind in ("need", "agreement"):
+        vals = _need_values(store, layer, used)
     else:
         vals = _analysis_values(store, layer, used)
+    period = vals.attrs.get("period")
     vals = vals.copy()
     vals.index = vals.index.astype(str)
     frame = terr.merge(vals, left_on="code", right_index=True, how="left")
@@ -377,18 +434,22 @@ def choropleth_frame(store: Any, layer: Layer, year: int | None, orp: str | None
     colours = _class_colours(layer, len(bins))
     frame["klass"] = klass
     frame["colour"] = [colours[c] if c >= 0 else layer.no_data_colour for c in klass]
-    frame["label"] = [
-        with_unit(format_number(v, layer.decimals), layer.unit) if c >= 0
-        else (notice_label or "bez dat")
-        for v, c in zip(frame["value"], klass, strict=True)
-    ]
+    if layer.categories:
+        frame["label"] = [layer.categories[c] if c >= 0 else (notice_label or layer.no_data_label or "bez dat")
+                          for c in klass]
+    else:
+        frame["label"] = [
+            with_unit(format_number(v, layer.decimals), layer.unit) if c >= 0
+            else (notice_label or layer.no_data_label or "bez dat")
+            for v, c in zip(frame["value"], klass, strict=True)
+        ]
     frame["year"] = pd.array([used] * len(frame), dtype="Int64")
     _companion_indicators(store, layer, frame, used)
     values = frame["value"].dropna()
     frame.attrs.update({
         "layer": layer.id, "year": used, "bins": bins, "colours": colours,
         "min": float(values.min()) if len(values) else None,
-        "notice": notice, "notice_label": notice_label,
+        "notice": notice, "notice_label": notice_label, "period": period,
     })
     if orp is not None:
         frame = frame[frame["orp_code"] == str(orp)].reset_index(drop=True)

@@ -15,8 +15,8 @@ from ..errors import ConfigError, UnknownLayerError
 
 KINDS = ("choropleth", "points")
 LEVELS = ("municipality", "orp")
-SCHEMES = ("NaturalBreaks", "FisherJenks", "Quantiles", "EqualInterval")
-SOURCES = ("population", "indicator", "coverage", "gap", "access", "sites")
+SCHEMES = ("NaturalBreaks", "FisherJenks", "Quantiles", "EqualInterval", "Categories")
+SOURCES = ("population", "indicator", "coverage", "gap", "access", "sites", "need", "agreement")
 MEASURES: dict[str, tuple[str, ...]] = {
     "population": ("share", "count"),
     "indicator": ("value", "per_1000"),
@@ -24,6 +24,8 @@ MEASURES: dict[str, tuple[str, ...]] = {
     "gap": ("deficit", "gap", "coverage_pct"),
     "access": ("per_1000", "unreached_share"),
     "sites": ("sites",),
+    "need": ("level",),  #: municipalities' reported need of a § type (0 none ... 3 high)
+    "agreement": ("class",),  #: reported × computed need per ORP (0 both ... 3 neither)
 }
 NO_DATA_COLOUR = "#d9d9d9"
 OTHER_COLOUR = "#7f7f7f"
@@ -82,6 +84,10 @@ class Layer:
     access_method: str = "e2sfca"  #: ``access:<§>`` layers: floating-catchment method
     access_max_distance: float = 20_000.0  #: ``access:<§>`` layers: catchment radius in metres
     path: Path | None = field(default=None, compare=False)
+    #: ``Categories`` scheme: the label of each value 0, 1, ... (one colour each)
+    categories: tuple[str, ...] = ()
+    #: label of a feature without a value (default "bez dat"; e.g. "nenahlásila" for needs)
+    no_data_label: str = ""
 
     @property
     def source_kind(self) -> str:
@@ -160,7 +166,7 @@ def _parse(path: Path) -> Layer:
         raise ConfigError(f"{where}: source {source!r}: use one of {', '.join(SOURCES)}")
     if (kind == "points") != (skind == "sites"):
         raise ConfigError(f"{where}: source {source!r} does not fit kind {kind!r}")
-    if skind in ("coverage", "gap", "access") and arg not in SERVICE_TYPE_BY_CODE:
+    if skind in ("coverage", "gap", "access", "need", "agreement") and arg not in SERVICE_TYPE_BY_CODE:
         raise ConfigError(f"{where}: source {source!r}: unknown § type {arg!r}")
     if skind == "indicator" and arg not in INDICATOR_BY_CODE:
         raise ConfigError(f"{where}: source {source!r}: unknown indicator {arg!r}")
@@ -183,9 +189,15 @@ def _parse(path: Path) -> Layer:
     scheme = cls.get("scheme", "FisherJenks")
     if scheme not in SCHEMES:
         raise ConfigError(f"{where}: classification.scheme {scheme!r} is not one of {SCHEMES}")
-    k = cls.get("k", 5)
+    categories = tuple(str(c) for c in cls.get("categories", ()))
+    if scheme == "Categories" and not categories:
+        raise ConfigError(f"{where}: classification.scheme 'Categories' needs classification.categories "
+                          "(a label per value 0, 1, ...)")
+    k = cls.get("k", len(categories) if categories else 5)
     if not isinstance(k, int) or not 1 <= k <= 9:
         raise ConfigError(f"{where}: classification.k must be an integer 1..9, not {k!r}")
+    if categories and k != len(categories):
+        raise ConfigError(f"{where}: classification.k is {k} but {len(categories)} categories are named")
     style = raw.get("style", {})
     spec = style.get("colours", "YlOrRd")
     ramp = None
@@ -239,6 +251,7 @@ def _parse(path: Path) -> Layer:
         unit=str(legend.get("unit", "")), decimals=int(legend.get("decimals", 1)),
         popup=tuple(popup), groups=tuple(groups), description_cs=str(raw.get("description_cs", "")),
         access_method=method, access_max_distance=float(max_distance), path=path,
+        categories=categories, no_data_label=str(legend.get("no_data_cs", "")),
     )
 
 

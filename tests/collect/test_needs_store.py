@@ -207,3 +207,36 @@ def test_gap_xlsx_has_the_needs_sheet(loaded_gpkg_copy, tmp_path):
     share = float(gaps.set_index("code").loc[JESENIK, "deficit_share"])
     assert jes["agreement"] == ("both" if share >= 0.10 else "reported_only")
     assert set(cmp.drop(index=JESENIK)["agreement"]) <= {"computed_only", "neither"}
+
+
+def test_need_layers_on_the_map(loaded_gpkg_copy):
+    """The reported need per municipality and the agreement class per ORP, as map layers."""
+    from geo_kissos.accounts.roles import Actor
+    from geo_kissos.layers import layer_frame, layer_legend, load_layers
+
+    store = loaded_gpkg_copy
+    layers = load_layers()
+    mun = sorted(store.read("municipality", {"orp_code": JESENIK})["municipality_code"])
+    system = Actor.system("test")
+    needs.set_need(store, system, period=PERIOD, municipality_code=mun[0], type_code="49", level="high",
+                   source="survey", units_requested=20)
+    needs.set_need(store, system, period=PERIOD, municipality_code=mun[1], type_code="49", level="none",
+                   source="survey")
+    needs.set_need(store, system, period=PERIOD, municipality_code=mun[2], type_code="50", level="high",
+                   source="survey")  # another § type: not on the § 49 layer
+    lay = layers["need-49-municipality"]
+    f = layer_frame(store, lay).set_index("code")
+    assert f.loc[mun[0], "label"] == "vysoká" and f.loc[mun[0], "units_requested"] == 20
+    assert f.loc[mun[1], "label"] == "žádná"  # reported "none": a class, not missing
+    assert f.loc[mun[2], "label"] == "obec nenahlásila" and f.loc[mun[2], "klass"] == -1
+    assert f.attrs["period"] == PERIOD and int(f["year"].iloc[0]) == 2027
+    legend = [label for label, _ in layer_legend(lay, f)]
+    assert legend == ["žádná", "nízká", "střední", "vysoká", "obec nenahlásila"]
+    agree = layers["agreement-49-orp"]
+    a = layer_frame(store, agree).set_index("code")
+    from geo_kissos.analysis.needs import needs_comparison
+    cmp = needs_comparison(store, PERIOD, type_codes=["49"]).set_index("orp_code")
+    expected = {"both": 0, "reported_only": 1, "computed_only": 2, "neither": 3}
+    for orp_code, row in cmp.iterrows():
+        assert a.loc[orp_code, "klass"] == expected[row["agreement"]]
+    assert a.loc[JESENIK, "label"] in ("shoda: hlášená i vypočtená", "jen hlášená (prověřit)")
