@@ -55,8 +55,10 @@ Assumptions, documented because the codelists are separate files:
   address code are never stored (a warning names those given anyway).
 * ``rozsirenePusobnostiVKraji`` (its exact shape is in MPSV's schema, not known here) is read as a
   list of objects holding codelist references ``Obec/N``, ``Orp/N``, ``Okres/N`` or ``Kraj/N``,
-  anywhere inside them; they become the service's reach (replacing its stored reach). ``reach.csv``,
-  loaded after the register, overrides it for the services it names.
+  anywhere inside them; they become the service's reach (replacing its stored reach). ``reach.csv``
+  overrides it for the services it names: loaded after the register it replaces their reach, and a
+  later register import leaves the reach of services named by an imported reach file (still at
+  its path, unchanged) as it is.
 * When ``rpss.schema.json`` lies beside the register, every item is validated against it first
   (:mod:`geo_kissos.ingest.register_schema`).
 
@@ -95,7 +97,8 @@ from ..catalogue import SERVICE_TYPE_BY_CODE, SERVICE_TYPES
 from ..crs import STORE_EPSG
 from ..errors import InputError, Problem
 from ..store import Store
-from .common import ImportResult, Problems, Snapshot, claim_import, snapshot_file
+from .common import ImportResult, Problems, Snapshot, claim_import, sha256_file, snapshot_file
+from .network import REACH_COLUMNS
 from .register_schema import find_schema, item_problems, item_validator
 from .tabular import iter_csv, municipality_code, open_binary, parse_date, parse_number, progress_bar, require_file
 from .target_groups import CODELIST_NAMES as TARGET_GROUP_CODELIST_NAMES
@@ -842,6 +845,24 @@ def read_register(
     )
 
 
+def _overridden_reach(store: Store) -> tuple[set[str], list[str]]:
+    """Services named by the reach files imported so far (their reach overrides the register's).
+
+    A logged reach file still at its path with its logged checksum is read again for its service
+    ids; the names of logged files gone or changed are returned too (their override is lost).
+    """
+    log = store.read("import_log", {"kind": "reach"})
+    ids: set[str] = set()
+    gone: list[str] = []
+    for src, checksum in zip(log["source"].astype(str), log["checksum"].astype(str), strict=True):
+        p = Path(src)
+        if not p.is_file() or sha256_file(p) != checksum:
+            gone.append(p.name)
+            continue
+        ids.update(row["service_id"] for _, row in iter_csv(p, REACH_COLUMNS, ("service_id",)) if row["service_id"])
+    return ids, gone
+
+
 def load_services(
     store: Store,
     path: str | Path,
@@ -921,6 +942,18 @@ def load_services(
             s.close()
     result.warnings = data.warnings
     ids = data.service["service_id"].tolist() if len(data.service) else []
+    reach = data.reach
+    if len(reach):
+        kept, gone = _overridden_reach(store)
+        n_kept = reach.loc[reach["service_id"].isin(kept), "service_id"].nunique()
+        reach = reach[~reach["service_id"].isin(kept)]
+        if n_kept:
+            result.warnings.append(f"{n_kept} service(s) keep the reach of an imported reach file (it overrides "
+                                   "rozsirenePusobnostiVKraji)")
+        if gone:
+            names = ", ".join(sorted(set(gone)))
+            result.warnings.append(f"reach file(s) {names} imported earlier are gone or changed: "
+                                   "rozsirenePusobnostiVKraji replaces their override (import the reach file again)")
     with store.transaction() as w:
         if not claim_import(w, result):
             return result
@@ -933,10 +966,10 @@ def load_services(
             result.counts[table] = w.upsert(table, frame) if len(frame) else 0
         # rozsirenePusobnostiVKraji is the reach of the services that carry it (reach.csv, loaded
         # after the register, overrides it for the services it names)
-        reach_ids = sorted(set(data.reach["service_id"]))
+        reach_ids = sorted(set(reach["service_id"]))
         if reach_ids:
             w.delete("reach", {"service_id": reach_ids})
-            result.counts["reach"] = w.upsert("reach", data.reach)
+            result.counts["reach"] = w.upsert("reach", reach)
         note = f"{data.outside} outside region; " if data.outside else ""
         note += f"{len(data.warnings)} warning(s)" if data.warnings else ""
         w.log_import(KIND, str(path), checksum, data.items_read, result.counts["service"],

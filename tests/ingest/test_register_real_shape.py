@@ -149,6 +149,19 @@ def test_reach_file_overrides_the_registers_reach(loaded, write_text):
     assert reach.loc[reach["service_id"] == "3100002", "municipality_code"].tolist() == ["900010"]
 
 
+def test_reach_file_override_survives_a_new_register(loaded, write_text, tmp_path: Path):
+    store, _ = loaded
+    load_reach(store, write_text("reach.csv", "identifikator;kod_obce;kod_orp\n3100002;900010;\n"))
+    reg = _copy_fixture(tmp_path / "v2")
+    data = json.loads(reg.read_text(encoding="utf-8"))
+    data["polozky"][1]["rozsirenePusobnostiVKraji"].append({"obec": {"id": "Obec/900011"}})  # a newer register
+    reg.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    res = load_services(store, reg, data_date=date(2026, 7, 1))
+    assert not res.skipped and any("keep the reach of an imported reach file" in w for w in res.warnings)
+    reach = store.read("reach")
+    assert reach.loc[reach["service_id"] == "3100002", "municipality_code"].tolist() == ["900010"]
+
+
 def test_same_traps_without_the_schema(territory, tmp_path: Path):
     reg = _copy_fixture(tmp_path / "in", schema=False)
     res = load_services(territory, reg, data_date=date(2026, 6, 30))
