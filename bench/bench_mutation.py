@@ -15,7 +15,7 @@ Usage::
     .venv/bin/python bench/bench_mutation.py fca --show      # and print the surviving mutants
     .venv/bin/python bench/bench_mutation.py --list
 
-Needs ``mutmut`` (``pip install mutmut==3.8.1``, in the test extras). Keep the score of each
+Needs ``mutmut`` (pinned in requirements.txt and the test extras). Keep the score of each
 group at 85 % or more of the non-equivalent mutants: a survivor is a plausible bug that no test
 notices; add the test that kills it (on numbers derived by hand), or note why it is equivalent.
 """
