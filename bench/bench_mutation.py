@@ -15,7 +15,10 @@ Usage::
     .venv/bin/python bench/bench_mutation.py fca --show      # and print the surviving mutants
     .venv/bin/python bench/bench_mutation.py --list
 
-Needs ``mutmut`` (``pip install mutmut==3.8.1``, in the test extras). Keep the score of each
+mutmut 3.8.1 (the first release that works with pytest 9) needs click >= 8.4.2 while the project
+pins click 8.3.1, so it is not a project dependency: the bench installs it (pinned, wheels only)
+into its own virtual environment under ``--work``, layered on the project's ``.venv`` (a ``.pth``
+file makes the project's packages importable; mutmut's click comes first). Keep the score of each
 group at 85 % or more of the non-equivalent mutants: a survivor is a plausible bug that no test
 notices; add the test that kills it (on numbers derived by hand), or note why it is equivalent.
 """
@@ -33,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+MUTMUT = "mutmut==3.8.1"
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,7 @@ def _setup_cfg(group: Group) -> str:
     def lines(items: tuple[str, ...] | list[str]) -> str:
         return "".join(f"\n    {i}" for i in items)
 
-    sources = sorted({m.split("/")[0] for m in group.modules})
+    sources = ["geo_kissos", "webmap"]  # both copied: the bench venv has no editable install
     return (
         "[mutmut]\n"
         f"source_paths ={lines(sources)}\n"
@@ -90,8 +94,24 @@ def _setup_cfg(group: Group) -> str:
     )
 
 
+def bench_venv(work_root: Path) -> Path:
+    """``<work>/venv``: mutmut and its click over the project's packages; made once, then reused."""
+    venv = work_root / "venv"
+    python = venv / "bin" / "python"
+    if not (venv / "bin" / "mutmut").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                              check=True, capture_output=True, text=True).stdout.strip()
+        project_site = subprocess.run(
+            [sys.executable, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+            check=True, capture_output=True, text=True).stdout.strip()
+        Path(site, "zz_project_venv.pth").write_text(project_site + "\n", encoding="utf-8")
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "--only-binary=:all:", MUTMUT], check=True)
+    return venv
+
+
 def _mutmut(work: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    exe = Path(sys.executable).with_name("mutmut")
+    exe = Path(env["GK_BENCH_VENV"]) / "bin" / "mutmut"
     return subprocess.run([str(exe), *args], cwd=work, env=env, capture_output=True, text=True)
 
 
@@ -111,7 +131,7 @@ def run_group(name: str, group: Group, work_root: Path, show: bool, max_children
     work = work_root / name
     _copy_checkout(work)
     (work / "setup.cfg").write_text(_setup_cfg(group), encoding="utf-8")
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "GK_BENCH_VENV": str(bench_venv(work_root))}
     started = time.perf_counter()
     run = _mutmut(work, "run", "--max-children", str(max_children), env=env)
     seconds = time.perf_counter() - started

@@ -249,3 +249,32 @@ def test_field_coverage_with_municipalities_and_unreached():
     assert un["municipality_code"].tolist() == ["2", "3"] and un.index.tolist() == [0, 1]
     only = field_coverage(reach, svc, base, MUN[MUN["municipality_code"] != "3"])
     assert only["municipality_code"].tolist() == ["1", "2"]
+
+
+def test_second_round_of_survivors():
+    """Column sets and dtypes a reader relies on; a reach municipality without a base row."""
+    g = availability_gaps(_units(**{"1": 5.0, "2": 5.0, "3": 30.0}), BASE, MUN, level="municipality")
+    assert str(g["priority"].dtype) == "Int64"
+    assert g.set_index("code").loc["1", "surplus_units"] == 0  # a deficit is no negative surplus
+    # municipal_table keeps the territory's names, and a base without target_band is fine
+    table = municipal_table(_units(**{"1": 1.0}), BASE, MUN)
+    assert list(table.columns[:4]) == ["municipality_code", "type_code", "target_band", "target_population"]
+    assert table["name"].tolist() == ["Jedna", "Dva", "Tři"]
+    bare = municipal_table(_units(**{"1": 1.0}), BASE.drop(columns="target_band"), MUN)
+    assert "target_band" not in bare.columns and bare["units"].tolist() == [1.0, 0.0, 0.0]
+    # A (4 FTE) reaches m1 (100 people) and m7, which has no base row: all 4 FTE go to m1
+    reach = pd.DataFrame({"service_id": ["A", "A"], "municipality_code": ["1", "7"]})
+    svc = pd.DataFrame({"service_id": ["A"], "type_code": ["40"], "units": [4.0]})
+    base = pd.DataFrame({"municipality_code": ["1"], "type_code": ["40"], "target_population": [100.0]})
+    a = allocate_by_reach(reach, svc, base).set_index("municipality_code")
+    assert a["units"].to_dict() == {"1": 4.0, "7": 0.0}
+    # field coverage: exact columns, integer counts, municipalities given with integer codes
+    mun = MUN.assign(municipality_code=[1, 2, 3])
+    fc = field_coverage(pd.DataFrame({"service_id": ["A"], "municipality_code": ["1"]}), svc,
+                        BASE.assign(type_code="40", target_population=[0.4, 1000.0, 2000.0]), mun)
+    assert list(fc.columns) == ["municipality_code", "name", "orp_code", "orp_name", "type_code",
+                                "reached", "n_services", "units", "target_population", "units_per_1000"]
+    assert fc["municipality_code"].tolist() == ["1", "2", "3"] and fc["n_services"].dtype.kind == "i"
+    assert fc["units_per_1000"].tolist() == pytest.approx([10_000.0, 0.0, 0.0])  # 4 FTE / 0.4 people
+    un = unreached_municipalities(fc)
+    assert list(un.columns) == list(fc.columns)

@@ -254,3 +254,16 @@ def test_balanced_and_three_step_shortcuts():
     np.testing.assert_allclose(bal["access"], [0.5 * r0, 0.5 * r0 + r1, np.nan])
     three = three_step_fca(demand, supply, max_cost=1000)
     np.testing.assert_allclose(three["access"], [r0, 0.5 * r0 + 0.5 * r1, np.nan])
+
+
+def test_fca_arrays_refuses_an_unknown_method():
+    """``fca_arrays`` is also called directly (sensitivity runs): it checks the method itself."""
+    from geo_kissos.analysis.fca import fca_arrays
+
+    pairs = pairs_from_costs(pd.DataFrame({"origin": ["d0"], "destination": ["s0"], "cost": [1.0]}),
+                             pd.Index(["d0"]), pd.Index(["s0"]))
+    one = np.ones(1)
+    with pytest.raises(AnalysisError, match=r"^unknown FCA method 'x'; use one of 2sfca, e2sfca, 3sfca, bfca$"):
+        fca_arrays(one, one, pairs, "x", step_decay({5: 1.0}))
+    access, n_sites, ratio = fca_arrays(one * 4, one * 2, pairs, "bfca", step_decay({5: 1.0}))
+    assert (access.tolist(), n_sites.tolist(), ratio.tolist()) == ([0.5], [1], [0.5])
