@@ -243,10 +243,12 @@ def start_server(kind: str, store_url: str, root: Path = REPO_ROOT) -> tuple[sub
         port = s.getsockname()[1]
     cmd = [sys.executable, "-c", "from geo_kissos.cli import run; run()", "serve", "--no-tiles", "--port", str(port),
            "--store", store_url] + (["--production"] if kind == "gunicorn" else [])
-    env = {**os.environ, "GEO_KISSOS_ACCESS_LOG": ""}
+    env = {**os.environ, "GEO_KISSOS_ACCESS_LOG": "", "PYTHONPATH": str(root)}
     proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 180
+    deadline = time.monotonic() + 600  # a busy machine imports slowly
     while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{kind} server exited with {proc.returncode}")
         try:
             if _request(port, "/api/")[1] == 200:
                 return proc, port
