@@ -14,7 +14,8 @@ Configuration (``create_app(config)`` keys, else the environment)
 ``DEFAULT_LAYER``
     Thematic layer shown first (default ``population-65-share``).
 ``CACHE_SECONDS``
-    How long computed layers are kept (``GEO_KISSOS_CACHE_SECONDS``, default 300).
+    How long computed layers and responses are kept (``GEO_KISSOS_CACHE_SECONDS``, default 300);
+    the served geometries and spatial indexes are kept per data version instead.
 ``TRUSTED_PROXIES``
     Reverse proxies in front of the app whose ``X-Forwarded-*`` headers are believed
     (``GEO_KISSOS_TRUSTED_PROXIES``, default 0: none; see :mod:`webmap.security`).
