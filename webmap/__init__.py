@@ -15,7 +15,8 @@ Configuration (``create_app(config)`` keys, else the environment)
     Thematic layer shown first (default ``population-65-share``).
 ``CACHE_SECONDS``
     How long computed layers are kept at most (``GEO_KISSOS_CACHE_SECONDS``, default 300); a
-    change of the store is seen on the next request whatever this says (:mod:`webmap.data`).
+    change of the store is seen on the next request whatever this says (:mod:`webmap.data`);
+    the served geometries and spatial indexes are kept per data version.
 ``TRUSTED_HOSTS``
     Host names the app answers to (``GEO_KISSOS_TRUSTED_HOSTS``, comma-separated; ``.example.org``
     also admits its subdomains). A request with another ``Host`` is a 400. Unset: any host (for

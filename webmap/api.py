@@ -16,7 +16,9 @@ Routes (under ``/api``)
 ``/openapi``                       the OpenAPI 3.0 document (``service-desc``, see :mod:`webmap.openapi`)
 
 A bad parameter is a 400 with a JSON body naming it; an unknown collection or feature a 404.
-Responses are gzip-compressed when the client accepts it.
+Responses are gzip-compressed when the client accepts it. Items are answered from parts
+precomputed once per data version (:mod:`webmap.index`: GeoJSON per zoom, an STRtree, the
+properties as JSON), so a request with a new bbox, zoom or ORP costs milliseconds.
 """
 
 from __future__ import annotations
@@ -281,6 +283,8 @@ def _fast_items(layer: Layer, q: ItemsQuery) -> bytes:
 
 
 def _feature_collection(layer: Layer, q: ItemsQuery) -> dict[str, Any]:
+    """The straightforward items path (select, then serialise every feature): the reference the
+    fast path :func:`_fast_items` is tested against."""
     sub, geoms, meta = _select(layer, q)
     matched = len(sub)
     page = slice(q.offset, q.offset + q.limit)

@@ -40,3 +40,20 @@ def test_map_loads_under_csp_without_violation(browser, gunicorn_url: str) -> No
     assert page.evaluate("window.__injected") is None
     assert any(v.startswith("script-src") for v in page.evaluate("window.__csp"))
     page.close()
+
+
+@pytest.mark.parametrize("gunicorn_url", ["gpkg"], indirect=True)
+def test_exported_html_map_runs_in_its_sandbox(browser, gunicorn_url: str) -> None:
+    """The exporter's self-contained HTML map, shown inline, runs its inline scripts in a CSP sandbox."""
+    page = browser.new_page(viewport={"width": 1100, "height": 800})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    resp = page.goto(gunicorn_url + "/export/7110/population-65-share.html?inline=1", timeout=READY_MS)
+    csp = resp.headers["content-security-policy"]
+    assert "sandbox allow-scripts" in csp and "allow-same-origin" not in csp
+    page.wait_for_function("() => typeof L === 'object' && document.querySelector('.leaflet-container')",
+                           timeout=READY_MS)
+    assert page.evaluate("() => window.origin") == "null", "an opaque origin: no access to the app"
+    assert errors == []
+    page.close()
