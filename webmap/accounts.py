@@ -233,6 +233,16 @@ def _login_user_key() -> str:
     return "user:" + (request.form.get("username", "") or "").strip().lower()[:64]
 
 
+def _known_name(name: str) -> str:
+    """The user name for the log only when it is an account's: a password typed into the name field
+    is never logged."""
+    try:
+        user = users.get_user(store(), name)
+    except GeoKissosError:
+        user = None
+    return f"user {user.username!r}" if user is not None else "an unknown user name"
+
+
 @bp.route("/prihlaseni", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMITS"], methods=["POST"], deduct_when=lambda r: _failed_login())
 @limiter.limit(lambda: current_app.config["LOGIN_USER_LIMITS"], methods=["POST"], key_func=_login_user_key,
@@ -248,7 +258,10 @@ def login() -> Any:
             log.info("login: %s", user.username)
             return redirect(_safe_next(request.args.get("next")))
         request._gk_login_failed = True  # type: ignore[attr-defined]
-        log.info("login failed for user name %r from %s", (form.username.data or "")[:64], request.remote_addr)
+        who = _known_name(form.username.data or "")
+        log.info("login failed for %s from %s", who, request.remote_addr)
+        if not who.startswith("user "):
+            form.username.data = ""  # not an account's name: maybe a password, not shown back
         failed = True
     elif request.method == "POST":
         request._gk_login_failed = True  # type: ignore[attr-defined]

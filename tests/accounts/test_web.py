@@ -142,6 +142,8 @@ def test_password_and_session_never_logged_or_shown(app, partners_store, caplog)
     client = app.test_client()
     bodies = [client.post("/ucet/prihlaseni", data={"username": "jesenik", "password": "wrong-" + PASSWORD,
                                                      "csrf_token": _token(client)}).get_data(as_text=True)]
+    bodies.append(client.post("/ucet/prihlaseni", data={"username": PASSWORD, "password": PASSWORD,
+                                                         "csrf_token": _token(client)}).get_data(as_text=True))
     r = login(client, "jesenik")
     assert r.status_code == 302
     cookie = client.get_cookie("gk_session").value
