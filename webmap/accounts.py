@@ -7,7 +7,7 @@ which checks role and scope on the server (a hidden button is never the check).
 Security
 --------
 - Sessions: Flask-Login over Flask's signed session cookie (``HttpOnly``, ``SameSite=Lax``,
-  ``Secure`` unless ``SESSION_COOKIE_SECURE``/``GEO_KISSOS_COOKIE_SECURE=0`` for
+  ``Secure`` unless ``COOKIE_SECURE=False``/``GEO_KISSOS_COOKIE_SECURE=0`` for
   ``http://localhost`` development). The session id is ``<user_id>.<session_nonce>``: disabling a
   user or setting its password renews the nonce and ends every session. Login clears the session
   first (renewal: nothing of the anonymous session, its CSRF token included, survives).
@@ -23,7 +23,7 @@ Configuration (``create_app(config)`` keys, else the environment)
 ``SECRET_KEY`` (``GEO_KISSOS_SECRET_KEY``)
     Signs the session. Without it a random key is made per process (a warning is logged):
     sessions then end at restart and do not work across several server processes.
-``SESSION_COOKIE_SECURE`` (``GEO_KISSOS_COOKIE_SECURE``, default on)
+``COOKIE_SECURE`` (``GEO_KISSOS_COOKIE_SECURE``, default on; sets Flask's ``SESSION_COOKIE_SECURE``)
 ``SESSION_HOURS`` (``GEO_KISSOS_SESSION_HOURS``, default 8)
 ``LOGIN_LIMITS`` (default ``"5 per minute;20 per hour"``), ``LOGIN_USER_LIMITS`` (``"10 per hour"``)
 ``OIDC_ISSUER``, ``OIDC_CLIENT_ID``, ``OIDC_CLIENT_SECRET`` (``GEO_KISSOS_OIDC_*``)
@@ -233,6 +233,16 @@ def _login_user_key() -> str:
     return "user:" + (request.form.get("username", "") or "").strip().lower()[:64]
 
 
+def _known_name(name: str) -> str:
+    """The user name for the log only when it is an account's: a password typed into the name field
+    is never logged."""
+    try:
+        user = users.get_user(store(), name)
+    except GeoKissosError:
+        user = None
+    return f"user {user.username!r}" if user is not None else "an unknown user name"
+
+
 @bp.route("/prihlaseni", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMITS"], methods=["POST"], deduct_when=lambda r: _failed_login())
 @limiter.limit(lambda: current_app.config["LOGIN_USER_LIMITS"], methods=["POST"], key_func=_login_user_key,
@@ -248,7 +258,10 @@ def login() -> Any:
             log.info("login: %s", user.username)
             return redirect(_safe_next(request.args.get("next")))
         request._gk_login_failed = True  # type: ignore[attr-defined]
-        log.info("login failed for user name %r from %s", (form.username.data or "")[:64], request.remote_addr)
+        who = _known_name(form.username.data or "")
+        log.info("login failed for %s from %s", who, request.remote_addr)
+        if not who.startswith("user "):
+            form.username.data = ""  # not an account's name: maybe a password, not shown back
         failed = True
     elif request.method == "POST":
         request._gk_login_failed = True  # type: ignore[attr-defined]
@@ -468,7 +481,7 @@ def init_accounts(app: Flask) -> None:
             log.warning("GEO_KISSOS_SECRET_KEY is not set: a random key is used, sessions end at restart "
                         "and do not work across several server processes")
         cfg["SECRET_KEY"] = env or secrets.token_hex(32)
-    secure = cfg.get("SESSION_COOKIE_SECURE", os.environ.get("GEO_KISSOS_COOKIE_SECURE", "1"))
+    secure = cfg.get("COOKIE_SECURE", os.environ.get("GEO_KISSOS_COOKIE_SECURE", "1"))
     secure = secure if isinstance(secure, bool) else str(secure).strip().lower() not in ("0", "false", "no", "")
     hours = float(cfg.get("SESSION_HOURS", os.environ.get("GEO_KISSOS_SESSION_HOURS", 8)))
     cfg.update(

@@ -17,7 +17,9 @@ Not used by the app. In a test module's ``conftest.py``::
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -85,3 +87,21 @@ def seed_users(store: Store, password: str = PASSWORD) -> dict[str, Seeded]:
 def municipality_of(store: Store, orp: str) -> str:
     """The first municipality code (in code order) of ORP ``orp``."""
     return str(store.read("municipality", {"orp_code": orp})["municipality_code"].sort_values().iloc[0])
+
+
+_TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def csrf_token(client: Any, path: str = "/ucet/prihlaseni") -> str:
+    """The CSRF token of the session of a Flask test ``client``, read from the form at ``path``."""
+    html = client.get(path).get_data(as_text=True)
+    m = _TOKEN.search(html)
+    if m is None:
+        raise AssertionError(f"no csrf_token field on {path}")
+    return m.group(1)
+
+
+def web_login(client: Any, username: str, password: str = PASSWORD) -> Any:
+    """Log a Flask test ``client`` in through the login form; returns the response (302 on success)."""
+    return client.post("/ucet/prihlaseni", data={"username": username, "password": password,
+                                                  "csrf_token": csrf_token(client)})

@@ -18,7 +18,7 @@ T = notes.TABLE
 @pytest.fixture
 def app(partners_store, people):
     app = create_app({"STORE": partners_store, "TILES": None, "SECRET_KEY": "test-secret",
-                      "SESSION_COOKIE_SECURE": False})
+                      "COOKIE_SECURE": False})
     app.config["PROPAGATE_EXCEPTIONS"] = False
     return app
 
@@ -142,6 +142,8 @@ def test_password_and_session_never_logged_or_shown(app, partners_store, caplog)
     client = app.test_client()
     bodies = [client.post("/ucet/prihlaseni", data={"username": "jesenik", "password": "wrong-" + PASSWORD,
                                                      "csrf_token": _token(client)}).get_data(as_text=True)]
+    bodies.append(client.post("/ucet/prihlaseni", data={"username": PASSWORD, "password": PASSWORD,
+                                                         "csrf_token": _token(client)}).get_data(as_text=True))
     r = login(client, "jesenik")
     assert r.status_code == 302
     cookie = client.get_cookie("gk_session").value
@@ -205,7 +207,7 @@ def test_failed_logins_are_throttled(app):
     assert login(client, "jesenik").status_code == 429  # even the right password, for now
     # a successful login does not count against the limit
     other = create_app({"STORE": app.extensions["geo_kissos"].store, "TILES": None, "SECRET_KEY": "s",
-                        "SESSION_COOKIE_SECURE": False})
+                        "COOKIE_SECURE": False})
     c2 = other.test_client()
     for _ in range(6):
         assert login(c2, "olomouc").status_code == 302
@@ -229,12 +231,12 @@ def test_session_renewed_at_login_and_ended_by_disabling(app, partners_store, pe
 
 def test_cookie_flags_and_safe_redirect(partners_store, people):
     app = create_app({"STORE": partners_store, "TILES": None, "SECRET_KEY": "s"})  # Secure by default
-    client = app.test_client(base_url="https://localhost")
-    html = client.get("/ucet/prihlaseni").get_data(as_text=True)
+    client = app.test_client()
+    html = client.get("/ucet/prihlaseni", base_url="https://localhost").get_data(as_text=True)
     token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
     r = client.post("/ucet/prihlaseni?next=//zlo.example/x", data={"username": "jesenik", "password": PASSWORD,
                                                                  "csrf_token": token},
-                    headers={"Referer": "https://localhost/ucet/prihlaseni"})
+                    headers={"Referer": "https://localhost/ucet/prihlaseni"}, base_url="https://localhost")
     assert r.status_code == 302
     assert r.headers["Location"] == "/ucet/"
     cookie = [h for h in r.headers.getlist("Set-Cookie") if h.startswith("gk_session=")][0]
