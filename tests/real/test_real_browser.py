@@ -44,7 +44,7 @@ def test_real_region_in_chromium(browser, real_url: str) -> None:
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     page.goto(real_url + "/")
-    page.wait_for_function("window.GK && GK.ready === true", timeout=READY_MS)
+    page.wait_for_function("() => window.GK && GK.ready === true", timeout=READY_MS)  # a function: the CSP forbids eval
 
     assert page.input_value("#gk-layer") == "population-65-share"
     assert page.locator(".leaflet-gk-choropleth-pane path.gk-area").count() == 402
@@ -56,14 +56,15 @@ def test_real_region_in_chromium(browser, real_url: str) -> None:
     assert not page.locator("#gk-synthetic").count()
 
     page.select_option("#gk-layer", "distraint-share")
-    page.wait_for_function("document.querySelector('#gk-legend-thematic h3') && "
+    page.wait_for_function("() => document.querySelector('#gk-legend-thematic h3') && "
                            "document.querySelector('#gk-legend-thematic h3').textContent.includes('15+')",
                            timeout=READY_MS)
     assert "(2023)" in page.inner_text("#gk-legend-thematic h3")
     assert "MMR ASZ Index sociálního vyloučení 2023" in page.inner_text("#gk-layer-source")
 
     page.select_option("#gk-layer", "gap-49-orp")
-    page.wait_for_function("document.querySelector('#gk-legend-thematic .gk-notice') !== null", timeout=READY_MS)
+    page.wait_for_function("() => document.querySelector('#gk-legend-thematic .gk-notice') !== null",
+                           timeout=READY_MS)
     legend = page.inner_text("#gk-legend-thematic")
     assert "registr služeb není nahrán" in legend and "Registr poskytovatelů sociálních služeb není nahrán" in legend
     assert "Registr poskytovatelů" in page.inner_text("#gk-layer-note")
