@@ -135,3 +135,24 @@ def test_require_file(tmp_path):
         require_file(tmp_path / "nothing.csv")
     p = info.value.problems[0]
     assert (p.source, p.message) == (str(tmp_path / "nothing.csv"), "file not found")
+
+
+def test_problems_name_no_field_or_place_when_there_is_none(tmp_path):
+    """A missing, empty or undecodable file is a problem of the whole file: location and field
+    are empty, the source is the file's name."""
+    cases = [(lambda: require_file(tmp_path / "none.csv"), str(tmp_path / "none.csv"), ""),
+             (lambda: list(iter_csv(_write(tmp_path, "\n", name="e.csv"), COLUMNS, ["code"])), "e.csv", "line 1"),
+             (lambda: list(iter_csv(_write(tmp_path, "code\nŠ\n", "cp1250", "d.csv"), COLUMNS, ["code"],
+                                    encoding="utf-8")), "d.csv", "")]
+    for call, source, location in cases:
+        with pytest.raises(InputError) as info:
+            call()
+        p = info.value.problems[0]
+        assert (p.source, p.location, p.field) == (source, location, "")
+
+
+def test_quoted_cells_may_hold_line_breaks_and_a_bar_may_count(tmp_path, capsys):
+    path = _write(tmp_path, 'code;note\n554499;"první\nřádek"\n500001;x\n')
+    rows = list(iter_csv(path, COLUMNS, ["code"], progress=True))
+    assert rows == [(2, {"code": "554499", "note": "první\nřádek"}), (3, {"code": "500001", "note": "x"})]
+    assert "t.csv" in capsys.readouterr().err  # the progress bar names the file on stderr
