@@ -250,3 +250,41 @@ def waiting_layer_mask(reader: audit.Reader, year: int, level: str) -> pd.Series
     pub = published_demand(cells)
     sel = pub[(pub["type_code"] == ALL_TYPES) & (pub["level"] == level) & (pub["applicants_mask"] != dc.NONE)]
     return pd.Series(sel["applicants"].to_numpy(), index=sel["code"].astype(str).to_numpy(), dtype=object)
+
+
+def protect_layer_frame(frame: pd.DataFrame, reader: audit.Reader, year: int | None, level: str) -> pd.DataFrame:
+    """Disclosure control of a WAITING_RESIDENTIAL map frame (``code``, ``orp_code``, ``value``,
+    ``label``): the hidden cells get ``value`` NaN and the label ``"<5"`` / ``"skryto"``.
+
+    With the register's aggregates of the year, their masks (:func:`waiting_layer_mask`); for an
+    imported aggregate, the same rules on the frame itself (municipalities within their ORP,
+    ORPs within the region).
+    """
+    out = frame.copy()
+    masks = waiting_layer_mask(reader, year, level) if year is not None else pd.Series(dtype=object)
+    if masks.empty:
+        counts = out["indicator"] if "indicator" in out.columns else out["value"]
+        cells = pd.DataFrame({"code": out["code"].astype(str), "applicants": counts,
+                              "parent": (out["orp_code"].astype(str) if level == "municipality" else "R")})
+        m = dc.protect(cells.assign(level=level, plevel="up"), "applicants", key=["level", "code"],
+                       parent=["plevel", "parent"])
+        masks = pd.Series([dc.SMALL if v == dc.PRIMARY else dc.HIDDEN for v in m[m != dc.NONE]],
+                          index=cells.loc[m != dc.NONE, "code"].to_numpy(), dtype=object)
+    hide = out["code"].astype(str).isin(masks.index)
+    out.loc[hide, "value"] = np.nan
+    out.loc[hide, "label"] = out.loc[hide, "code"].astype(str).map(masks)
+    for col in ("indicator",):
+        if col in out.columns:
+            out.loc[hide, col] = np.nan
+    return out
+
+
+def with_waiting(reader: audit.Reader, year: int, gaps: pd.DataFrame) -> pd.DataFrame:
+    """The gap table of ``year`` with the register's ``waiting_applicants`` (:func:`waiting_column`)
+    beside the target population; NA everywhere when no lists of that year were aggregated."""
+    cells = demand_cells(reader, year)
+    out = waiting_column(gaps, cells if len(cells) else None)
+    if "target_population" in out.columns:
+        col = out.pop("waiting_applicants")
+        out.insert(out.columns.get_loc("target_population") + 1, "waiting_applicants", col)
+    return out

@@ -7,7 +7,7 @@ import sys
 import click
 
 from ..errors import GeoKissosError, InputError
-from . import analysis, boundaries, data, download, export, ingest, needs, users, web
+from . import analysis, applicants, boundaries, data, download, export, ingest, needs, users, web
 
 __all__ = ["main"]
 
@@ -22,7 +22,7 @@ def main() -> None:
     """
 
 
-for _module in (boundaries, data, ingest, analysis, export, needs, web, users, download):
+for _module in (boundaries, data, ingest, analysis, export, needs, web, users, download, applicants):
     _module.register(main)
 
 

@@ -14,6 +14,9 @@ from ..crs import STORE_EPSG
 from .definitions import Layer, pick_colours, ramp_colours
 from .formatting import format_number, with_unit
 
+#: Indicators counting persons: their map cells pass disclosure control (counts below 5 hidden).
+PERSON_COUNTS: frozenset[str] = frozenset({"WAITING_RESIDENTIAL"})
+
 
 # --------------------------------------------------------------------------- years
 def years_of(frame: pd.DataFrame) -> list[int]:
@@ -314,6 +317,12 @@ def choropleth_frame(store: Any, layer: Layer, year: int | None, orp: str | None
     frame = terr.merge(vals, left_on="code", right_index=True, how="left")
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(float)
     frame.loc[~np.isfinite(frame["value"].to_numpy(float)), "value"] = np.nan
+    hidden = None
+    if skind == "indicator" and layer.source_arg in PERSON_COUNTS and used is not None:
+        from ..analysis.applicants import protect_layer_frame  # disclosure control (issue 13)
+
+        frame = protect_layer_frame(frame, store, used, level)
+        hidden = frame.pop("label") if "label" in frame.columns else None
     klass, bins = _classify(frame["value"].to_numpy(float), layer)
     colours = _class_colours(layer, len(bins))
     frame["klass"] = klass
@@ -322,6 +331,8 @@ def choropleth_frame(store: Any, layer: Layer, year: int | None, orp: str | None
         with_unit(format_number(v, layer.decimals), layer.unit) if c >= 0 else "bez dat"
         for v, c in zip(frame["value"], klass, strict=True)
     ]
+    if hidden is not None:
+        frame["label"] = hidden.where(hidden.notna(), frame["label"])
     frame["year"] = pd.array([used] * len(frame), dtype="Int64")
     values = frame["value"].dropna()
     frame.attrs.update({
