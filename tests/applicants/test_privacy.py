@@ -67,7 +67,7 @@ def test_nothing_personal_reaches_store_logs_or_outputs(homes_store, people, cap
         assert b"applicant_entry" in blobs["pg_dump"]  # the dump does hold the table
     blobs["log"] = caplog.text.encode("utf-8")
     blobs["export"] = out.read_bytes()
-    blobs["aggregates"] = pub.to_json().encode("utf-8")
+    blobs["aggregates"] = pub.to_json(date_format="iso").encode("utf-8")
     for name, blob in blobs.items():
         found = [s.decode("utf-8", "replace") for s in secrets if s in blob]
         assert not found, f"{name} holds personal data, e.g. {found[:1]}"

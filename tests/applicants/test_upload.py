@@ -127,7 +127,7 @@ def test_reupload_replaces_the_list_with_history(homes_store, people) -> None:
     assert [h["action"] for h in hist] == ["create", "update"]
     assert hist[0]["after"]["status"] == "waiting" and hist[1]["after"]["status"] == "admitted"
     assert hist[0]["after"]["pseudonym"] == audit.REDACTED  # the audit log never keeps it
-    assert x["pseudonym"] not in json.dumps(hist)
+    assert x["pseudonym"] not in json.dumps(hist, default=str)
     # the removed application stays as a recorded deletion (until the retention purge)
     allrows = homes_store.read(ap.TABLE)
     assert int(allrows["rec_deleted"].sum()) == 1
