@@ -142,6 +142,11 @@ def normalise_birth_number(value: str) -> str | None:
     text = "".join(str(value).split())
     if text.endswith(".0"):  # a number cell of a spreadsheet
         text = text[:-2]
+    if text.isdigit() and len(text) in (8, 9):
+        # a spreadsheet's number cell drops leading zeros (born 2000–2009): try them back
+        padded = text.zfill(10)
+        if len(text) == 8 or birth_date_of(text) is None:
+            return padded if birth_date_of(padded) is not None else None
     m = _RC.match(text)
     if not m:
         return None

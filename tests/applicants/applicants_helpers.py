@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+OTHER_ICO = "00000027"
+PG_BIN_DIR = "/usr/lib/postgresql/15/bin"
+TEST_KEY = "test-only-pseudonym-key-0123456789abcdef"
 HEADER = ["Jméno a příjmení", "Rodné číslo", "Kód obce", "Datum podání", "Naléhavost", "Stav"]
 
 

@@ -12,12 +12,11 @@ from geo_kissos.accounts.roles import Actor
 from geo_kissos.accounts.testing import PROVIDER_ICO, Seeded, seed_territory, seed_users
 from geo_kissos.store import GpkgStore, Store
 
-OTHER_ICO = "00000027"
+from applicants_helpers import OTHER_ICO, TEST_KEY  # isort: skip
+
 #: service id -> (provider IČO, § type, municipality of the home)
 HOMES = {"A49": (PROVIDER_ICO, "49"), "B49": (PROVIDER_ICO, "49"), "C50": (PROVIDER_ICO, "50"),
          "D49": (OTHER_ICO, "49"), "E44": (PROVIDER_ICO, "44")}
-PG_BIN_DIR = "/usr/lib/postgresql/15/bin"
-TEST_KEY = "test-only-pseudonym-key-0123456789abcdef"
 
 
 @pytest.fixture

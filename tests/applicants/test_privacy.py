@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
-from conftest import PG_BIN_DIR
+from applicants_helpers import PG_BIN_DIR
 
 from geo_kissos.analysis import applicants as agg
 from geo_kissos.collect import applicants as ap

@@ -7,8 +7,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from applicants_helpers import csv_bytes
-from conftest import OTHER_ICO
+from applicants_helpers import OTHER_ICO, csv_bytes
 
 from geo_kissos.accounts import audit
 from geo_kissos.accounts.roles import Actor
