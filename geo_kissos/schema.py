@@ -32,6 +32,10 @@ audit_log
 municipality_note
     The ORP coordinator's notes on its municipalities (community plan, social work, the office to
     call): the first audited record type of the partners' modules.
+applicant_entry, applicant_list, applicant_demand
+    The applicants' register (:mod:`geo_kissos.collect.applicants`): providers' waiting lists
+    with keyed pseudonyms instead of identifiers, one list (free places, data date) per home,
+    and the de-duplicated demand per year × territory of residence × § type.
 
 Audited tables
 --------------
@@ -299,6 +303,49 @@ audited_table(
     Column("source", String(16), nullable=False),  #: community_plan, survey, social_work, other
 )
 
+# -- applicants' register (KISSoS "Evidence žadatelů"; geo_kissos.collect.applicants) --------
+audited_table(
+    "applicant_entry",
+    Column("entry_id", String(36), primary_key=True),  #: random id, kept across re-uploads
+    Column("ico", String(8), nullable=False, index=True),  #: the provider (upload partition)
+    Column("service_id", String(16), nullable=False, index=True),  #: the home (upload partition)
+    Column("type_code", String(4), nullable=False),  #: § of the service, derived by the server
+    Column("pseudonym", String(64), nullable=False, index=True),  #: HMAC-SHA256, never the id
+    Column("key_id", String(12), nullable=False),  #: which region key made the pseudonym
+    Column("id_kind", String(4), nullable=False),  #: rc (birth number) or case (provider-scoped)
+    Column("municipality_code", String(6)),  #: residence; NULL when not given
+    Column("orp_code", String(8)),  #: derived; NULL for a residence outside the region
+    Column("applied_on", Date, nullable=False),
+    Column("urgent", Integer, nullable=False),  #: 1 = urgent (naléhavá)
+    Column("status", String(12), nullable=False),  #: waiting, admitted, withdrawn, died
+    Column("closed_on", Date),  #: when the application left the waiting state
+)
+audited_table(
+    "applicant_list",
+    Column("service_id", String(16), primary_key=True),  #: one list per home (service)
+    Column("ico", String(8), nullable=False, index=True),
+    Column("type_code", String(4), nullable=False),
+    Column("free_places", Integer),  #: free places the provider reported with the list
+    Column("data_date", Date, nullable=False),  #: the date the list was exported
+    Column("rows", Integer, nullable=False),
+    Column("source", Text),  #: the uploaded file's name
+)
+Table(
+    "applicant_demand",
+    metadata,
+    Column("year", Integer, primary_key=True),
+    Column("level", String(12), primary_key=True),  #: municipality, outside, orp, region
+    Column("code", String(8), primary_key=True),  #: municipality / ORP / region code ("" outside)
+    Column("type_code", String(4), primary_key=True),  #: § type, or "*" = all residential types
+    Column("parent_level", String(12)),  #: the cell this one adds up into (NULL for the region)
+    Column("parent_code", String(8)),
+    Column("applicants", Integer, nullable=False),  #: unique waiting applicants (de-duplicated)
+    Column("urgent", Integer, nullable=False),  #: of which with an urgent application
+    Column("applications", Integer, nullable=False),  #: waiting applications
+    Column("median_wait_days", Float),  #: median of the applicants' longest waits (days)
+    Column("data_date", Date),
+)
+
 
 @dataclass(frozen=True)
 class TableSpec:
@@ -338,8 +385,10 @@ TABLES: dict[str, TableSpec] = {
 }
 
 #: Tables whose rows carry personal data and never leave the store except as aggregates.
-#: (The applicants' register is imported only as the aggregate indicator WAITING_RESIDENTIAL.)
-PERSONAL_TABLES: frozenset[str] = frozenset({"app_user", "user_role", "audit_log"})
+#: ``applicant_entry`` holds pseudonymised applicants; ``applicant_demand`` unprotected small counts
+#: (published only through :mod:`geo_kissos.analysis.disclosure`).
+PERSONAL_TABLES: frozenset[str] = frozenset({"app_user", "user_role", "audit_log", "applicant_entry",
+                                             "applicant_demand"})
 
 #: Tables written only through the audited write path (:mod:`geo_kissos.accounts.audit`).
 AUDITED_TABLES: frozenset[str] = frozenset(

@@ -250,10 +250,13 @@ def gaps_cmd(store_url: str, year: int, types: tuple[str, ...], norms: pd.DataFr
     cov = pd.concat(frames, ignore_index=True)
     # priority compares all ORP × type rows: computed on the whole table
     table = gaps_from_coverage(cov)
-    if needs_period is None:
-        write_table(table, out, sheet=f"gaps {year}", year=year)
-    else:
-        with open_cli_store(store_url, loaded=True) as store:
+    from ..analysis.applicants import with_waiting  # applicants' demand (issue 13)
+
+    with open_cli_store(store_url, loaded=True) as store:
+        table = with_waiting(store, year, table)
+        if needs_period is None:
+            write_table(table, out, sheet=f"gaps {year}", year=year)
+        else:
             _write_with_needs(store, table, out, year, needs_period)
     click.echo(f"{out}: {len(table)} rows ({table['code'].nunique()} ORPs × {len(codes)} types)")
 

@@ -147,6 +147,9 @@ class Exporter:
                 warnings.simplefilter("ignore")
                 inputs = load_inputs(self.store, int(year))
                 self._tables = region_tables(inputs, self.norms)
+                from ..analysis.applicants import with_waiting  # applicants' demand (issue 13)
+
+                self._tables.gaps = with_waiting(self.store, int(year), self._tables.gaps)
         return self._tables
 
     # ------------------------------------------------------------------ ORPs

@@ -69,6 +69,8 @@ COLUMNS_CS: dict[str, str] = {
     "coverage_pct": "pokrytí potřeby v % (100 = jako srovnání)",
     "deficit_share": "podíl potřeby, který chybí (0–1)",
     "rank": "pořadí ORP v rámci druhu služby podle deficitu (1 = největší deficit v jednotkách)",
+    "waiting_applicants": "unikátní žadatelé čekající na službu tohoto druhu s bydlištěm v ORP (evidence "
+                          "žadatelů; <5 a skryto = ochrana malých počtů; prázdné = seznamy nejsou nahrány)",
     "priority": "pořadí všech řádků ORP × druh v kraji podle podílu chybějící potřeby "
                 "(1 = nejvyšší priorita; prázdné = bez deficitu)",
 }

@@ -22,6 +22,9 @@ from .provenance import (
     no_register_text,
 )
 
+#: Indicators counting persons: their map cells pass disclosure control (counts below 5 hidden).
+PERSON_COUNTS: frozenset[str] = frozenset({"WAITING_RESIDENTIAL"})
+
 
 # --------------------------------------------------------------------------- years
 def years_of(frame: pd.DataFrame) -> list[int]:
@@ -430,6 +433,12 @@ def choropleth_frame(store: Any, layer: Layer, year: int | None, orp: str | None
     frame = terr.merge(vals, left_on="code", right_index=True, how="left")
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(float)
     frame.loc[~np.isfinite(frame["value"].to_numpy(float)), "value"] = np.nan
+    hidden = None
+    if skind == "indicator" and layer.source_arg in PERSON_COUNTS and used is not None:
+        from ..analysis.applicants import protect_layer_frame  # disclosure control (issue 13)
+
+        frame = protect_layer_frame(frame, store, used, level)
+        hidden = frame.pop("label") if "label" in frame.columns else None
     klass, bins = _classify(frame["value"].to_numpy(float), layer)
     colours = _class_colours(layer, len(bins))
     frame["klass"] = klass
@@ -443,6 +452,8 @@ def choropleth_frame(store: Any, layer: Layer, year: int | None, orp: str | None
             else (notice_label or layer.no_data_label or "bez dat")
             for v, c in zip(frame["value"], klass, strict=True)
         ]
+    if hidden is not None:
+        frame["label"] = hidden.where(hidden.notna(), frame["label"])
     frame["year"] = pd.array([used] * len(frame), dtype="Int64")
     _companion_indicators(store, layer, frame, used)
     values = frame["value"].dropna()

@@ -44,6 +44,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (2, "accounts, roles, audit log, municipality notes",
      create_tables("app_user", "user_role", "audit_log", "municipality_note")),
     (3, "municipalities' reported needs", create_tables("reported_need")),
+    (4, "applicants' register", create_tables("applicant_entry", "applicant_list", "applicant_demand")),
 ]
 
 
