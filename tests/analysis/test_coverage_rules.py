@@ -278,3 +278,11 @@ def test_second_round_of_survivors():
     assert fc["units_per_1000"].tolist() == pytest.approx([10_000.0, 0.0, 0.0])  # 4 FTE / 0.4 people
     un = unreached_municipalities(fc)
     assert list(un.columns) == list(fc.columns)
+
+
+def test_target_population_of_every_type_by_default():
+    pop = pd.DataFrame({"municipality_code": ["1"] * 5, "year": [2024] * 5,
+                        "age_band": ["0-17", "18-64", "65+", "80+", "total"], "persons": [1, 2, 3, 4, 10]})
+    base = target_population(pop, 2025)
+    assert len(base) == 33 and base["type_code"].iloc[0] == "37"
+    assert base.set_index("type_code").loc["49", "target_population"] == 3.0
