@@ -68,10 +68,16 @@ def map_data() -> MapData:
 
 
 # --------------------------------------------------------------------------- responses
+def _json(obj: Any) -> bytes:
+    """Compact UTF-8 JSON (no NaN)."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
 def _dumps(obj: Any) -> bytes:
+    """A response document: :func:`_json` with the data it shows (``dataVersion``, ``dataDate``)."""
     if isinstance(obj, dict):  # which data this is (the request's data version, webmap.data)
         obj = {**obj, **map_data().version_fields()}
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    return _json(obj)
 
 
 def send(body: bytes, status: int = 200, mimetype: str = JSON, gz: bytes | None = None) -> Response:
@@ -88,9 +94,9 @@ def send(body: bytes, status: int = 200, mimetype: str = JSON, gz: bytes | None 
     return resp
 
 
-def _cached(key: tuple[Any, ...], build: Any) -> tuple[bytes, bytes]:
+def _cached(key: tuple[Any, ...], build: Any, dumps: Any = None) -> tuple[bytes, bytes]:
     def make() -> tuple[bytes, bytes]:
-        raw = _dumps(build())
+        raw = (dumps or _dumps)(build())
         return raw, gzip.compress(raw, compresslevel=GZIP_LEVEL)
     return map_data().cache.get(key, make)
 
@@ -229,7 +235,7 @@ def _page_links(layer: Layer, q: ItemsQuery, matched: int, returned: int) -> lis
 def _snapshot(layer: Layer, year: int | None) -> LayerSnapshot:
     data = map_data()
     return data.versioned.get(("snapshot", layer.id, year),
-                              lambda: LayerSnapshot(data.frame(layer, year), _properties, _dumps))
+                              lambda: LayerSnapshot(data.frame(layer, year), _properties, _json))
 
 
 def _served_index(level: str, zoom: int | None) -> ServedIndex:
@@ -278,6 +284,7 @@ def _fast_items(layer: Layer, q: ItemsQuery) -> bytes:
         "links": _page_links(layer, q, matched, len(page)),
         "year": frame.attrs.get("year"),
         "legend": snap.legend(lambda f: _legend(layer, f)),
+        "notice": frame.attrs.get("notice", ""),  # e.g. the register is needed and not loaded
     }
     return _dumps(head)[:-1] + b',"features":[' + features.encode("utf-8") + b"]}"
 
@@ -337,7 +344,7 @@ def openapi() -> Response:
 
     def build() -> dict[str, Any]:
         return openapi_document(current_app, request.url_root, list(data.layers), list(data.orps()))
-    raw, gz = _cached(("openapi", request.url_root), build)
+    raw, gz = _cached(("openapi", request.url_root), build, _json)  # the document itself: OpenAPI keys only
     return send(raw, mimetype=OPENAPI_MEDIA_TYPE, gz=gz)
 
 
