@@ -44,6 +44,9 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (2, "accounts, roles, audit log, municipality notes",
      create_tables("app_user", "user_role", "audit_log", "municipality_note")),
     (3, "municipalities' reported needs", create_tables("reported_need")),
+    (5, "network applications, opinions, scores, decisions, plan targets",
+     create_tables("network_application", "application_opinion", "application_score",
+                   "application_decision", "plan_target")),
 ]
 
 
