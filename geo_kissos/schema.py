@@ -315,9 +315,9 @@ audited_table(
     Column("x", Float),  #: site, EPSG:5514 metres
     Column("y", Float),
     Column("reach", Text),  #: ";"-separated municipality codes (field services)
-    Column("orp_code", String(8), nullable=False, index=True),  #: derived by the server
+    Column("orp_code", String(8), index=True),  #: derived by the server (checked: never empty)
     Column("units", Float, nullable=False),  #: requested: new service's units / new total
-    Column("unit", String(16), nullable=False),  #: the type's planning unit (server)
+    Column("unit", String(16)),  #: the type's planning unit (server; empty only when refused)
     Column("justification", Text),
     Column("filed_at", DateTime, nullable=False),  #: UTC, set by the server
     Column("late", Integer, nullable=False),  #: 1 = filed after the round's deadline

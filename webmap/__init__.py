@@ -101,6 +101,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from .accounts import init_accounts
     from .api import bp as api_bp
+    from .applications import init_applications
     from .needs import init_needs
     from .views import register_views
 
@@ -108,6 +109,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_views(app)
     init_accounts(app)  # partners' login and pages under /ucet; CSRF on every form of the app
     init_needs(app)  # municipalities' reported needs under /ucet/potrebnost
+    init_applications(app)  # network applications and decisions under /ucet/zadosti
     try:  # download buttons: the exporter's blueprint (maps, tables and atlas per ORP)
         from geo_kissos.export.web import export_blueprint
     except ImportError:  # pragma: no cover - the exporter is optional for the map

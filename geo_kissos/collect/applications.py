@@ -192,8 +192,9 @@ def _check(values: dict[str, Any], reader: audit.Reader) -> list[tuple[str, str]
         muni = values.get("municipality_code")
         if muni is not None and _orp_of_municipality(reader, muni) is None:
             problems.append(("municipality_code", f"obec {muni!r} není v datech kraje"))
-        known = set(reader.read("municipality")["municipality_code"].astype(str))
-        stray = [c for c in _codes(values.get("reach")) if c not in known]
+        reach = _codes(values.get("reach"))
+        known = set(reader.read("municipality")["municipality_code"].astype(str)) if reach else set()
+        stray = [c for c in reach if c not in known]
         if stray:
             problems.append(("reach", f"kódy {', '.join(stray)} nejsou obce kraje"))
         if muni is None and not _codes(values.get("reach")) and _blank(x):

@@ -205,8 +205,14 @@ class Exporter:
         return write_html(self.data, orp_code, path)
 
     def orp_tables(self, orp_code: str) -> dict[str, pd.DataFrame]:
-        """The gap and coverage tables of an ORP."""
-        return self.tables.for_orp(orp_code)
+        """The gap and coverage tables of an ORP (and its network applications, when any)."""
+        tables = self.tables.for_orp(orp_code)
+        from ..collect.ranking import orp_applications
+
+        apps = orp_applications(self.store, orp_code)
+        if not apps.empty:
+            tables["applications"] = apps
+        return tables
 
     def write_tables(self, orp_code: str, directory: str | Path, formats: Sequence[str] = TABLE_FORMATS
                      ) -> dict[str, Path]:
