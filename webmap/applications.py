@@ -27,6 +27,7 @@ from .accounts import PostForm, current_actor, error_page, role_required, store
 
 bp = Blueprint("applications", __name__, url_prefix="/ucet/zadosti", template_folder="templates")
 ANY = (PROVIDER, ORP_COORDINATOR, REGION_PLANNER)
+UNITS_CS = {"beds": "lůžek", "fte": "úvazků"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -193,7 +194,7 @@ def ranked(round_id: str) -> str:
     return render_template("applications/ranked.html", rows=df.to_dict("records"), round_id=round_id,
                            rnd=settings().rounds[round_id], year=ranking.data_year(s, round_id),
                            states=apps.STATES, opinions=apps.OPINIONS, outcomes=apps.OUTCOMES,
-                           kinds=KINDS, orp_names=orp_names, max_total=settings().max_total,
+                           kinds=KINDS, orp_names=orp_names, max_total=settings().max_total, units_cs=UNITS_CS,
                            logout=PostForm())
 
 

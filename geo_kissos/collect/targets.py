@@ -103,6 +103,7 @@ def fulfilment(store: Store) -> pd.DataFrame:
             lambda r: settings().rounds[str(r)].network_year if str(r) in settings().rounds else None)
     rows = []
     for t in targets.to_dict("records"):
+        t = {k: (None if v is None or (not isinstance(v, str) and pd.isna(v)) else v) for k, v in t.items()}
         a, b = (int(p) for p in str(t["plan_period"]).split("-"))
         m = approved
         if not m.empty:

@@ -91,8 +91,10 @@ def test_effect_recomputed_when_the_data_change(loaded_gpkg_copy, planning):
     A.recommend(store, planner, other, "approved", 30)
     written = A.to_network(store, planner, {**audit.get(store, A.TABLE, {"application_id": other}),
                                             "round_id": "OPEN"}, 30, date(2025, 6, 1))
-    # to_network writes the round's network year (2026); add the same in 2025 for this check
+    # to_network writes the round's network year (2026); the same service in 2025 for this check
+    svc = store.read("service", {"service_id": written[0]["service_id"]}).assign(valid_from=date(2020, 1, 1))
     with store.transaction() as w:
+        w.upsert("service", svc)
         w.upsert("network", pd.DataFrame([{**written[0], "year": 2025}]))
         w.log_import("test", "síť 2025", "x", 1, 1)
     assert data_key(store) != key
@@ -117,7 +119,8 @@ def test_ranked_list_and_xlsx(loaded_gpkg_copy, planning, tmp_path):
     df = ranking.ranked_list(store, planner, "OPEN")
     assert df["application_id"].tolist() == ids and df["rank"].tolist() == [1, 2]
     assert df["score_total"].tolist() == [30.0, 12.0]
-    assert (df["gap_units_after"] - df["gap_units_before"]).round(6).tolist() == [10.0, 25.0]
+    assert (df["units_after"] - df["units_before"]).round(6).tolist() == [10.0, 25.0]
+    assert (df["deficit_units_before"] > df["deficit_units_after"]).all()
     # a provider's ranked list holds only its own; a coordinator of another ORP sees none
     assert len(ranking.ranked_list(store, people["olomouc"].actor, "OPEN")) == 0
     path = ranking.write_ranked_xlsx(store, planner, "OPEN", tmp_path / "r.xlsx")
