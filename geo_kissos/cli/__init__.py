@@ -20,6 +20,7 @@ __all__ = ["COMMANDS", "LazyGroup", "main"]
 #: A test checks that the short help is the command's own.
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "analysis": ("analysis", "analysis", "Coverage, accessibility and gap analysis..."),
+    "applications": ("applications", "applications", "Network applications and decisions (KISSoS..."),
     "boundaries": ("boundaries", "group", "Municipality, ORP and region boundaries."),
     "demo": ("data", "demo", "Synthetic demo data (official formats,..."),
     "download": ("download", "download", "Fetch the official sources of the region..."),

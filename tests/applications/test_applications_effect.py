@@ -130,3 +130,23 @@ def test_ranked_list_and_xlsx(loaded_gpkg_copy, planning, tmp_path):
     cell = ws.cell(row=2, column=name_col)
     assert cell.value == "=HYPERLINK(\"http://x\")" and cell.data_type == "s"  # text, never a formula
     assert ws.cell(row=2, column=header.index("body celkem (vážené)") + 1).value == 30
+
+
+def test_cli_ranked(loaded_gpkg_copy, planning, tmp_path):
+    from click.testing import CliRunner
+
+    from geo_kissos.accounts.testing import seed_users
+    from geo_kissos.cli import main
+
+    store = loaded_gpkg_copy
+    people = seed_users(store)
+    x, y = _point(store, JESENIK)
+    A.file_application(store, people["provider"].actor, A.Application(
+        round_id="LATE", kind="new", provider_ico=PROVIDER_ICO, units=8, type_code="49", x=x, y=y))
+    res = CliRunner().invoke(main, ["applications", "ranked", "LATE", "--store", str(store.path)])
+    assert res.exit_code == 0, res.output
+    assert "filed" in res.output and PROVIDER_ICO in res.output
+    out = tmp_path / "r.xlsx"
+    res = CliRunner().invoke(main, ["applications", "ranked", "LATE", "--store", str(store.path), "--out", str(out)])
+    assert res.exit_code == 0 and out.stat().st_size > 0
+    assert CliRunner().invoke(main, ["applications", "ranked", "NOPE", "--store", str(store.path)]).exit_code != 0
