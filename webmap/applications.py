@@ -195,6 +195,7 @@ def ranked(round_id: str) -> str:
                            rnd=settings().rounds[round_id], year=ranking.data_year(s, round_id),
                            states=apps.STATES, opinions=apps.OPINIONS, outcomes=apps.OUTCOMES,
                            kinds=KINDS, orp_names=orp_names, max_total=settings().max_total, units_cs=UNITS_CS,
+                           data_date=s.data_date(),
                            logout=PostForm())
 
 
