@@ -150,3 +150,24 @@ def test_cli_ranked(loaded_gpkg_copy, planning, tmp_path):
     res = CliRunner().invoke(main, ["applications", "ranked", "LATE", "--store", str(store.path), "--out", str(out)])
     assert res.exit_code == 0 and out.stat().st_size > 0
     assert CliRunner().invoke(main, ["applications", "ranked", "NOPE", "--store", str(store.path)]).exit_code != 0
+
+
+def test_orp_export_has_an_applications_sheet(loaded_gpkg_copy, planning, tmp_path):
+    from geo_kissos.accounts.testing import seed_users
+    from geo_kissos.export.exporter import Exporter
+    from geo_kissos.export.tables import read_xlsx_sheet
+
+    store = loaded_gpkg_copy
+    people = seed_users(store)
+    x, y = _point(store, JESENIK)
+    aid = A.file_application(store, people["provider"].actor, A.Application(
+        round_id="OPEN", kind="new", provider_ico=PROVIDER_ICO, units=8, type_code="49", x=x, y=y,
+        name="=1+1"))
+    ex = Exporter(store)
+    files = ex.write_tables(JESENIK, tmp_path)
+    assert "applications.csv" in files
+    sheet = read_xlsx_sheet(files["xlsx"], "applications")
+    assert sheet["application_id"].tolist() == [aid] and sheet["name"].tolist() == ["=1+1"]
+    assert "'=1+1" in files["applications.csv"].read_text(encoding="utf-8-sig")  # neutralised in CSV
+    (tmp_path / "o").mkdir()
+    assert "applications.csv" not in ex.write_tables("7107", tmp_path / "o")  # none: no table
