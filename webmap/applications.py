@@ -94,7 +94,7 @@ def index() -> str:
         rounds=sorted(settings().rounds), kinds=KINDS, states=apps.STATES, opinions=apps.OPINIONS,
         orp_names=orp_names, mun_names=mun_names, types=catalogue.SERVICE_TYPES,
         icos=sorted(actor.scopes(PROVIDER)), services=own_services, form=PostForm(),
-        is_planner=actor.has(REGION_PLANNER), logout=PostForm())
+        is_planner=actor.has(REGION_PLANNER), logout=PostForm(), units_cs=UNITS_CS)
 
 
 @bp.post("/")
@@ -136,7 +136,7 @@ def detail(application_id: str) -> str:
         kinds=KINDS, states=apps.STATES, opinions=apps.OPINIONS, outcomes=apps.OUTCOMES,
         orp_names=orp_names, mun_names=mun_names, type=catalogue.SERVICE_TYPE_BY_CODE.get(a["type_code"]),
         can_opinion=a["orp_code"] in actor.scopes(ORP_COORDINATOR) and not a["scores"],
-        is_planner=actor.has(REGION_PLANNER), form=PostForm(), logout=PostForm())
+        is_planner=actor.has(REGION_PLANNER), form=PostForm(), logout=PostForm(), units_cs=UNITS_CS)
 
 
 @bp.post("/<application_id>/stanovisko")

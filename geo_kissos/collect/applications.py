@@ -282,7 +282,12 @@ def _scores(reader: audit.Reader, aid: str) -> dict[str, float]:
 
 def _decisions(reader: audit.Reader, aid: str) -> dict[str, dict[str, Any]]:
     df = audit.current(reader, DECISION, {"application_id": aid})
-    return {str(r["stage"]): r for r in df.to_dict("records")}
+    return {str(r["stage"]): {k: _none(v) for k, v in r.items()} for r in df.to_dict("records")}
+
+
+def _none(v: Any) -> Any:
+    """Missing cells (NaN, NA) as None."""
+    return None if v is None or (not isinstance(v, (str, list, tuple)) and pd.isna(v)) else v
 
 
 def _score_check(values: dict[str, Any], reader: audit.Reader) -> list[tuple[str, str]]:
@@ -551,6 +556,7 @@ def application(store: Store, actor: Actor, application_id: str) -> dict[str, An
 def _with_steps(store: Store, app: dict[str, Any]) -> dict[str, Any]:
     aid = app["application_id"]
     op = audit.get(store, OPINION, {"application_id": aid})
+    op = None if op is None else {k: _none(v) for k, v in op.items()}
     sc = _scores(store, aid)
     de = _decisions(store, aid)
     crits = settings().criteria
