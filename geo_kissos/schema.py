@@ -346,6 +346,63 @@ Table(
     Column("data_date", Date),
 )
 
+# -- network applications and decisions (KISSoS "Plánování") --------------------------------
+audited_table(
+    "network_application",
+    Column("application_id", String(36), primary_key=True),
+    Column("round_id", String(16), nullable=False, index=True),  #: planning round, e.g. "2027"
+    Column("kind", String(8), nullable=False),  #: new (a new service) or change (of units)
+    Column("provider_ico", String(8), nullable=False, index=True),
+    Column("service_id", String(16)),  #: change: the service in the network; new: set on approval
+    Column("type_code", String(8), nullable=False),
+    Column("name", Text),
+    Column("forms", Text),  #: ";"-separated forms
+    Column("target_group", String(64)),
+    Column("municipality_code", String(6)),  #: the site's municipality (derived from x/y)
+    Column("x", Float),  #: site, EPSG:5514 metres
+    Column("y", Float),
+    Column("reach", Text),  #: ";"-separated municipality codes (field services)
+    Column("orp_code", String(8), index=True),  #: derived by the server (checked: never empty)
+    Column("units", Float, nullable=False),  #: requested: new service's units / new total
+    Column("unit", String(16)),  #: the type's planning unit (server; empty only when refused)
+    Column("justification", Text),
+    Column("filed_at", DateTime, nullable=False),  #: UTC, set by the server
+    Column("late", Integer, nullable=False),  #: 1 = filed after the round's deadline
+)
+audited_table(
+    "application_opinion",
+    Column("application_id", String(36), primary_key=True),
+    Column("orp_code", String(8), nullable=False, index=True),  #: the application's ORP
+    Column("opinion", String(8), nullable=False),  #: positive, negative, neutral
+    Column("text", Text),
+)
+audited_table(
+    "application_score",
+    Column("application_id", String(36), primary_key=True),
+    Column("criterion", String(32), primary_key=True),
+    Column("score", Float, nullable=False),
+    Column("note", Text),
+)
+audited_table(
+    "application_decision",
+    Column("application_id", String(36), primary_key=True),
+    Column("stage", String(16), primary_key=True),  #: recommendation (working group), decision
+    Column("outcome", String(8), nullable=False),  #: approved, rejected
+    Column("units", Float),  #: units recommended / approved
+    Column("text", Text),
+)
+audited_table(
+    "plan_target",
+    Column("target_id", String(36), primary_key=True),
+    Column("plan_period", String(9), nullable=False),  #: e.g. "2024-2026"
+    Column("measure", Text, nullable=False),  #: the plan's wording
+    Column("target_group", String(64)),
+    Column("type_code", String(8)),
+    Column("orp_code", String(8)),  #: NULL: the whole region
+    Column("units", Float, nullable=False),  #: places/units to add over the period
+    Column("unit", String(16)),
+)
+
 
 @dataclass(frozen=True)
 class TableSpec:

@@ -103,6 +103,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .accounts import init_accounts
     from .api import bp as api_bp
     from .applicants import init_applicants
+    from .applications import init_applications
     from .needs import init_needs
     from .views import register_views
 
@@ -111,6 +112,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_accounts(app)  # partners' login and pages under /ucet; CSRF on every form of the app
     init_needs(app)  # municipalities' reported needs under /ucet/potrebnost
     init_applicants(app)  # applicants' register (waiting lists) under /ucet/zadatele
+    init_applications(app)  # network applications and decisions under /ucet/zadosti
     try:  # download buttons: the exporter's blueprint (maps, tables and atlas per ORP)
         from geo_kissos.export.web import export_blueprint
     except ImportError:  # pragma: no cover - the exporter is optional for the map

@@ -21,6 +21,7 @@ __all__ = ["COMMANDS", "LazyGroup", "main"]
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "analysis": ("analysis", "analysis", "Coverage, accessibility and gap analysis..."),
     "applicants": ("applicants", "applicants", "The applicants' register: providers'..."),
+    "applications": ("applications", "applications", "Network applications and decisions (KISSoS..."),
     "boundaries": ("boundaries", "group", "Municipality, ORP and region boundaries."),
     "demo": ("data", "demo", "Synthetic demo data (official formats,..."),
     "download": ("download", "download", "Fetch the official sources of the region..."),

@@ -210,15 +210,22 @@ class Exporter:
         return write_html(self.data, orp_code, path)
 
     def orp_tables(self, orp_code: str) -> dict[str, pd.DataFrame]:
-        """The gap and coverage tables of an ORP.
+        """The gap and coverage tables of an ORP (and its network applications, when any).
 
         Without a register they hold one row saying so and how to load one (an empty table, or
         zeros, would read as "no services here").
         """
         if not provenance.has_register(self.store):
             note = pd.DataFrame({"poznamka": [provenance.no_register_text()]})
-            return {"gaps": note, "coverage": note.copy()}
-        return self.tables.for_orp(orp_code)
+            tables = {"gaps": note, "coverage": note.copy()}
+        else:
+            tables = self.tables.for_orp(orp_code)
+        from ..collect.ranking import orp_applications
+
+        apps = orp_applications(self.store, orp_code)
+        if not apps.empty:
+            tables["applications"] = apps
+        return tables
 
     def write_tables(self, orp_code: str, directory: str | Path, formats: Sequence[str] = TABLE_FORMATS
                      ) -> dict[str, Path]:

@@ -45,6 +45,7 @@ TABLE_KINDS: tuple[str, ...] = ("gaps", "coverage")
 SHEETS: dict[str, str] = {
     "gaps": "Mezery v dostupnosti podle druhu služby (ORP × §): jednotky, potřeba, deficit/přebytek",
     "coverage": "Pokrytí obcí ORP: jednotky na 1 000 obyvatel cílové skupiny podle druhu služby",
+    "applications": "Žádosti o zařazení do sítě a změny jednotek ve službách ORP (stav, body, rozhodnutí)",
 }
 
 #: What the columns mean, in Czech, listed on the ``about`` sheet (columns present only).

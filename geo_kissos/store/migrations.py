@@ -45,6 +45,9 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
      create_tables("app_user", "user_role", "audit_log", "municipality_note")),
     (3, "municipalities' reported needs", create_tables("reported_need")),
     (4, "applicants' register", create_tables("applicant_entry", "applicant_list", "applicant_demand")),
+    (5, "network applications, opinions, scores, decisions, plan targets",
+     create_tables("network_application", "application_opinion", "application_score",
+                   "application_decision", "plan_target")),
 ]
 
 
