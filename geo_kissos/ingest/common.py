@@ -11,6 +11,7 @@ advisory lock on PostGIS; the GeoPackage store's writers already hold its file l
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import shutil
 import tempfile
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, StoreError
 
 if TYPE_CHECKING:
     from ..store import Store, Writer
@@ -112,6 +113,12 @@ def snapshot_file(path: str | Path, pattern: str = "*.csv") -> Snapshot:
                 side = path.with_name(path.stem + suffix)
                 if side.exists() and side != path:
                     shutil.copyfile(side, root / side.name)
+    except OSError as exc:
+        folder.cleanup()
+        if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+            raise StoreError(f"no space left on {root.parent} (device full or file size limit reached): "
+                             f"the private copy of {path.name} could not be written; nothing was imported") from None
+        raise
     except BaseException:
         folder.cleanup()
         raise
