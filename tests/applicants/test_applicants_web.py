@@ -4,14 +4,13 @@ only; no identifier in any response."""
 from __future__ import annotations
 
 import io
-import re
 from datetime import date
 
 import pytest
 from applicants_helpers import csv_bytes
 
 from geo_kissos.accounts.roles import Actor
-from geo_kissos.accounts.testing import PASSWORD
+from geo_kissos.accounts.testing import csrf_token, web_login
 from geo_kissos.analysis import applicants as agg
 from geo_kissos.collect import applicants as ap
 from webmap import create_app
@@ -27,19 +26,12 @@ def app(homes_store, people):
     return app
 
 
-def _token(client, path: str) -> str:
-    html = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
-
-
 def _login(client, name: str) -> None:
-    r = client.post("/ucet/prihlaseni", data={"username": name, "password": PASSWORD,
-                                              "csrf_token": _token(client, "/ucet/prihlaseni")})
-    assert r.status_code == 302
+    assert web_login(client, name).status_code == 302
 
 
 def _post(client, sid: str, data: bytes, name: str = "seznam.csv"):
-    token = _token(client, "/ucet/zadatele/")
+    token = csrf_token(client, "/ucet/zadatele/")
     return client.post("/ucet/zadatele/nahrat", data={
         "csrf_token": token, "service_id": sid, "free_places": "2", "data_date": date.today().isoformat(),
         "soubor": (io.BytesIO(data), name)}, content_type="multipart/form-data")

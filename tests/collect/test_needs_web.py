@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import io
-import re
 
 import pytest
 from openpyxl import load_workbook
 
-from geo_kissos.accounts.testing import JESENIK, OLOMOUC, PASSWORD, municipality_of
+from geo_kissos.accounts.testing import JESENIK, OLOMOUC, csrf_token, municipality_of, web_login
 from geo_kissos.collect import needs
 from webmap import create_app
 
@@ -23,15 +22,8 @@ def app(territory_store, accounts):
     return app
 
 
-def _token(client, path: str) -> str:
-    html = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
-
-
 def _login(client, name: str) -> None:
-    r = client.post("/ucet/prihlaseni", data={"username": name, "password": PASSWORD,
-                                              "csrf_token": _token(client, "/ucet/prihlaseni")})
-    assert r.status_code == 302
+    assert web_login(client, name).status_code == 302
 
 
 def _need(code: str, token: str, **kw: str) -> dict[str, str]:
@@ -44,7 +36,7 @@ def test_anonymous_and_csrf_refused(app, territory_store):
     code = municipality_of(territory_store, JESENIK)
     assert client.get(f"/ucet/potrebnost/{JESENIK}").status_code == 302  # to the login
     assert client.post(f"/ucet/potrebnost/{JESENIK}", data=_need(code, "")).status_code == 400  # no token
-    token = _token(client, "/ucet/prihlaseni")
+    token = csrf_token(client, "/ucet/prihlaseni")
     assert client.post(f"/ucet/potrebnost/{JESENIK}", data=_need(code, token)).status_code == 401
     _login(client, "jesenik")
     assert client.post(f"/ucet/potrebnost/{JESENIK}", data=_need(code, "forged")).status_code == 400
@@ -57,7 +49,7 @@ def test_coordinator_edits_own_orp_only(app, territory_store):
     client = app.test_client()
     _login(client, "jesenik")
     page = f"/ucet/potrebnost/{JESENIK}"
-    token = _token(client, page)
+    token = csrf_token(client, page)
     assert client.post(page, data=_need(own, token)).status_code == 302
     # crafted: another ORP's municipality posted to the own ORP's URL, and the other ORP's URL
     assert client.post(page, data=_need(other, token)).status_code == 403
@@ -97,7 +89,7 @@ def test_template_download_and_upload_through_the_web(app, territory_store):
     ws.cell(row=3, column=10, value="jiné")
     bad = io.BytesIO()
     wb.save(bad)
-    token = _token(client, f"/ucet/potrebnost/{JESENIK}")
+    token = csrf_token(client, f"/ucet/potrebnost/{JESENIK}")
     up = f"/ucet/potrebnost/{JESENIK}/nahrat"
     r = client.post(up, data={"csrf_token": token, "soubor": (io.BytesIO(bad.getvalue()), "potrebnost.xlsx")},
                     content_type="multipart/form-data")
