@@ -48,7 +48,7 @@ def serve(host: str, port: int, no_tiles: bool, production: bool, store_url: str
     if is_loopback(host) and "GEO_KISSOS_COOKIE_SECURE" not in os.environ:
         # the development server speaks plain http on this computer: a Secure session cookie
         # would never come back, and the partners' login would fail silently
-        config["SESSION_COOKIE_SECURE"] = False
+        config["COOKIE_SECURE"] = False
     app = make_app()
     warm_in_background(app)  # type: ignore[arg-type]
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)  # type: ignore[arg-type]
