@@ -33,6 +33,10 @@ Every response of the API and the page says which data it shows: ``dataVersion``
 in the JSON, a weak ``ETag`` from the data version and the URL; ``If-None-Match`` with it answers
 304 before any work.
 
+Every error is answered by one handler (:mod:`webmap.errors`): JSON ``{"code", "description"}``
+for the API and the exports, an HTML page for the pages; an unexpected error is a 500 whose text
+is generic, the exception and its traceback go to the log.
+
 Every response carries security headers (CSP with a per-request nonce, ``nosniff``,
 ``frame-ancestors 'self'``, referrer policy); ``/health`` says whether the store answers and
 which data version is served.
@@ -41,6 +45,7 @@ which data version is served.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections.abc import Callable, Iterable
 from importlib.metadata import PackageNotFoundError, version
@@ -57,9 +62,12 @@ from geo_kissos.layers import load_layers
 from geo_kissos.store import default_store_url, open_store
 
 from .data import MapData
+from .errors import init_errors
 from .security import init_security
 
 __all__ = ["create_app"]
+
+log = logging.getLogger(__name__)
 
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 _UNSET = object()
@@ -99,11 +107,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _serve_hosts(app, trusted, public_url)
     _data_versions(app, data)
     init_security(app, None if trusted_proxies is None else int(trusted_proxies))
+    init_errors(app)  # one handler answers every error (webmap.errors)
 
     from .accounts import init_accounts
     from .api import bp as api_bp
     from .applicants import init_applicants
     from .applications import init_applications
+    from .exports import export_blueprint
     from .needs import init_needs
     from .views import register_views
 
@@ -113,12 +123,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_needs(app)  # municipalities' reported needs under /ucet/potrebnost
     init_applicants(app)  # applicants' register (waiting lists) under /ucet/zadatele
     init_applications(app)  # network applications and decisions under /ucet/zadosti
-    try:  # download buttons: the exporter's blueprint (maps, tables and atlas per ORP)
-        from geo_kissos.export.web import export_blueprint
-    except ImportError:  # pragma: no cover - the exporter is optional for the map
-        export_blueprint = None
-    if export_blueprint is not None:
-        app.register_blueprint(export_blueprint)
+    app.register_blueprint(export_blueprint)  # download buttons: maps, tables and atlas per ORP
 
     @app.get("/vendor/leaflet/<path:filename>")
     def leaflet_asset(filename: str) -> Response:
@@ -132,7 +137,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         try:
             log = data.store.read("import_log")  # one small read: the store answers
         except Exception as exc:  # the store is down: say so, with status 503
-            app.logger.warning("health: store unreachable: %s", exc)
+            log.warning("health: store unreachable: %s", exc)
             resp = jsonify(status="error", store="unreachable", error=type(exc).__name__)
             resp.headers["Cache-Control"] = "no-store"
             return resp, 503

@@ -144,7 +144,7 @@ def role_required(*roles: str) -> Callable:
 def _unauthorized() -> Response:
     if request.method == "GET":
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
-    return error_page(NotAuthenticated("přihlaste se"))
+    raise NotAuthenticated("přihlaste se")  # a 401 page from the app's error handler (webmap.errors)
 
 
 def _load(session_id: str) -> SessionUser | None:
@@ -180,20 +180,17 @@ _MESSAGES = {
 
 
 def error_page(exc: GeoKissosError | int, detail: str | None = None) -> Response:
-    """A Czech error page for ``exc`` with its HTTP status (the message is the user's, not the log's)."""
+    """A Czech error page for ``exc`` with its HTTP status (the message is the user's, not the log's).
+
+    The app's error handler (:mod:`webmap.errors`) renders it for every error of the partners'
+    pages, and logs the error; this function does not log.
+    """
     status = exc if isinstance(exc, int) else exc.http_status
-    if isinstance(exc, GeoKissosError):
-        log.info("%s on %s %s: %s", type(exc).__name__, request.method, request.path, exc)
     if isinstance(exc, InputError):
         detail = exc.report()
     body = render_template("accounts/error.html", status=status,
                            message=_MESSAGES.get(status, "Chyba."), detail=detail)
     return Response(body, status=status, mimetype="text/html")
-
-
-@bp.errorhandler(GeoKissosError)
-def _gk_error(exc: GeoKissosError) -> Response:
-    return error_page(exc)
 
 
 def _csrf_error(exc: CSRFError) -> Response:

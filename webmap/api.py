@@ -15,7 +15,9 @@ Routes (under ``/api``)
 ``/boundaries/<level>``            plain municipality or ORP outlines (``?zoom=``)
 ``/openapi``                       the OpenAPI 3.0 document (``service-desc``, see :mod:`webmap.openapi`)
 
-A bad parameter is a 400 with a JSON body naming it; an unknown collection or feature a 404.
+A bad parameter is a 400 with a JSON body naming it (:class:`~geo_kissos.errors.ParamError`); an
+unknown collection or feature a 404 (:class:`~geo_kissos.errors.NotFound`); both answered by the
+app's one error handler (:mod:`webmap.errors`).
 Responses are gzip-compressed when the client accepts it. Items are answered from parts
 precomputed once per data version (:mod:`webmap.index`: GeoJSON per zoom, an STRtree, the
 properties as JSON), so a request with a new bbox, zoom or ORP costs milliseconds.
@@ -33,6 +35,7 @@ import pandas as pd
 import shapely
 from flask import Blueprint, Response, current_app, request, url_for
 
+from geo_kissos.errors import NotFound, ParamError
 from geo_kissos.layers import SYNTHETIC_LABEL, Layer, is_synthetic, layer_legend
 from geo_kissos.layers.provenance import czech_date, layer_data_date, source_line
 
@@ -40,7 +43,7 @@ from .data import MapData
 from .geometry import decimals_for_zoom, serve_points
 from .index import LayerSnapshot, ServedIndex
 from .openapi import OPENAPI_MEDIA_TYPE, openapi_document
-from .params import ItemsQuery, ParamError, parse_items_query, parse_year, parse_zoom_only
+from .params import ItemsQuery, parse_items_query, parse_year, parse_zoom_only
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -56,10 +59,6 @@ CONFORMANCE = [
 GZIP_MIN_BYTES = 1024
 #: gzip level of cached bodies (level 6 costs ~3x the time of 4 for ~5 % fewer bytes on GeoJSON).
 GZIP_LEVEL = 6
-
-
-class NotFound(LookupError):
-    """An unknown collection or feature."""
 
 
 def map_data() -> MapData:
@@ -99,20 +98,6 @@ def _cached(key: tuple[Any, ...], build: Any, dumps: Any = None) -> tuple[bytes,
         raw = (dumps or _dumps)(build())
         return raw, gzip.compress(raw, compresslevel=GZIP_LEVEL)
     return map_data().cache.get(key, make)
-
-
-def _error(status: int, code: str, description: str, **extra: Any) -> Response:
-    return send(_dumps({"code": code, "description": description, **extra}), status=status)
-
-
-@bp.errorhandler(ParamError)
-def _bad_param(exc: ParamError) -> Response:
-    return _error(400, "InvalidParameterValue", str(exc), parameter=exc.param)
-
-
-@bp.errorhandler(NotFound)
-def _not_found(exc: NotFound) -> Response:
-    return _error(404, "NotFound", str(exc.args[0]))
 
 
 def _layer(collection_id: str) -> Layer:

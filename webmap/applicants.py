@@ -15,24 +15,19 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 
 from geo_kissos.accounts import audit
 from geo_kissos.accounts.roles import ORP_COORDINATOR, PROVIDER, REGION_PLANNER
 from geo_kissos.analysis import applicants as agg
 from geo_kissos.analysis import disclosure as dc
 from geo_kissos.collect import applicants as ap
-from geo_kissos.errors import GeoKissosError, InputError, PermissionDenied, Problem
+from geo_kissos.errors import InputError, PermissionDenied, Problem
 
-from .accounts import PostForm, current_actor, error_page, role_required, store
+from .accounts import PostForm, current_actor, role_required, store
 
 bp = Blueprint("applicants", __name__, url_prefix="/ucet/zadatele", template_folder="templates")
 MAX_UPLOAD = 10 * 1024 * 1024
-
-
-@bp.errorhandler(GeoKissosError)
-def _gk_error(exc: GeoKissosError) -> Response:
-    return error_page(exc)
 
 
 def _homes(actor: Any) -> pd.DataFrame:

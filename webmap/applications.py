@@ -21,19 +21,14 @@ from geo_kissos.accounts.roles import ORP_COORDINATOR, PROVIDER, REGION_PLANNER
 from geo_kissos.collect import applications as apps
 from geo_kissos.collect import ranking, targets
 from geo_kissos.collect.criteria import KINDS, settings
-from geo_kissos.errors import GeoKissosError, InputError, Problem
+from geo_kissos.errors import InputError, Problem
 
-from .accounts import PostForm, current_actor, error_page, role_required, store
+from .accounts import PostForm, current_actor, role_required, store
 
 bp = Blueprint("applications", __name__, url_prefix="/ucet/zadosti", template_folder="templates")
 ANY = (PROVIDER, ORP_COORDINATOR, REGION_PLANNER)
 UNITS_CS = {"beds": "lůžek", "fte": "úvazků"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@bp.errorhandler(GeoKissosError)
-def _gk_error(exc: GeoKissosError) -> Response:
-    return error_page(exc)
 
 
 def _round(value: str | None) -> str:

@@ -26,9 +26,9 @@ from geo_kissos.accounts import audit
 from geo_kissos.accounts.roles import ORP_COORDINATOR, REGION_PLANNER
 from geo_kissos.analysis.needs import AGREEMENT, missing_reports, needs_comparison
 from geo_kissos.collect import needs, needs_template
-from geo_kissos.errors import GeoKissosError, InputError, PermissionDenied, Problem
+from geo_kissos.errors import InputError, PermissionDenied, Problem
 
-from .accounts import PostForm, current_actor, error_page, role_required, store
+from .accounts import PostForm, current_actor, role_required, store
 
 bp = Blueprint("needs", __name__, url_prefix="/ucet/potrebnost", template_folder="templates")
 #: The period offered first (the next medium-term plan).
@@ -49,11 +49,6 @@ class NeedForm(FlaskForm):
     source = SelectField("Zdroj", choices=[SelectChoice(k, v) for k, v in needs.SOURCES.items()],
                          validate_choice=False)
     version = HiddenField()
-
-
-@bp.errorhandler(GeoKissosError)
-def _gk_error(exc: GeoKissosError) -> Response:
-    return error_page(exc)
 
 
 def _period(value: str | None) -> str:

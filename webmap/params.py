@@ -9,9 +9,13 @@ from dataclasses import dataclass
 from werkzeug.datastructures import MultiDict
 
 from geo_kissos.catalogue import FORMS, SERVICE_TYPE_BY_CODE
+from geo_kissos.errors import ParamError
 from geo_kissos.layers import Layer
 
 from .geometry import MAX_ZOOM
+
+__all__ = ["ItemsQuery", "ParamError", "parameter_docs", "parse_int", "parse_items_query", "parse_year",
+           "parse_zoom_only"]
 
 DEFAULT_LIMIT = 1000
 MAX_LIMIT = 10_000
@@ -59,15 +63,6 @@ def parameter_docs() -> dict[str, dict[str, object]]:
         "provider": q("provider", {"type": "string", "pattern": "^[0-9]{1,8}$"},
                       "Point collections only: the provider's IČO."),
     }
-
-
-class ParamError(ValueError):
-    """A query parameter with a bad value (``param`` names it)."""
-
-    def __init__(self, param: str, message: str):
-        super().__init__(f"parameter '{param}': {message}")
-        self.param = param
-        self.message = message
 
 
 @dataclass(frozen=True)

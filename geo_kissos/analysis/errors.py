@@ -1,9 +1,8 @@
-"""Errors of the analysis package."""
+"""Errors of the analysis package: :class:`~geo_kissos.errors.AnalysisError`, defined with the
+other error classes in :mod:`geo_kissos.errors` and kept importable from here."""
 
 from __future__ import annotations
 
-from ..errors import GeoKissosError
+from ..errors import AnalysisError
 
-
-class AnalysisError(GeoKissosError):
-    """Inputs to an analysis are inconsistent or incomplete (missing columns, bad values)."""
+__all__ = ["AnalysisError"]

@@ -13,6 +13,7 @@ import sys
 import click
 
 from ..errors import GeoKissosError, InputError
+from ..logs import setup_logging
 
 __all__ = ["COMMANDS", "LazyGroup", "main"]
 
@@ -76,8 +77,12 @@ def main() -> None:
 
 
 def run() -> None:
-    """Entry point: package errors become a clear message and exit code 2, not a traceback."""
+    """Entry point: package errors become a clear message and exit code 2, not a traceback.
+
+    Logging is set up here, once (:func:`geo_kissos.logs.setup_logging`: ``GEO_KISSOS_LOG_LEVEL``).
+    """
     try:
+        setup_logging()
         main(standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)

@@ -12,6 +12,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from ..errors import FeedError
+
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
@@ -23,10 +25,6 @@ class FeedLink:
     updated: date | None
     is_zip: bool
     length: int | None = None
-
-
-class FeedError(ValueError):
-    """The document is no Atom feed, or no entry links a ZIP or a dataset feed."""
 
 
 def _date(text: str | None) -> date | None:

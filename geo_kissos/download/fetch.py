@@ -20,38 +20,10 @@ import pooch
 import requests
 from tqdm import tqdm
 
-from ..errors import GeoKissosError
+from ..errors import DownloadError, SourceNotFound
 
 CHUNK = 1 << 16
 USER_AGENT = "geo-kissos (official open data download)"
-
-
-class DownloadError(GeoKissosError):
-    """A source could not be fetched or was refused; nothing of it was written.
-
-    Parameters
-    ----------
-    source : str
-        Catalogue name of the source.
-    url : str
-        Address fetched.
-    message : str
-        What went wrong.
-    status : int, optional
-        The HTTP status when the server answered 4xx.
-    """
-
-    def __init__(self, source: str, url: str, message: str, status: int | None = None):
-        self.source, self.url, self.message, self.status = source, url, message, status
-        super().__init__(f"{source} ({url}): {message}")
-
-
-class NotFound(Exception):
-    """The server answered 4xx: not retried (deliberately not a ``requests`` exception)."""
-
-    def __init__(self, status: int, reason: str):
-        self.status, self.reason = status, reason
-        super().__init__(f"HTTP {status} {reason}")
 
 
 @dataclass
@@ -73,7 +45,7 @@ class Downloader:
         """Stream ``url`` into ``output_file`` (a path or a binary file object)."""
         with requests.get(url, stream=True, timeout=self.timeout, headers={"User-Agent": USER_AGENT}) as r:
             if 400 <= r.status_code < 500:
-                raise NotFound(r.status_code, r.reason)
+                raise SourceNotFound(r.status_code, r.reason)
             r.raise_for_status()
             total = int(r.headers.get("Content-Length") or 0) or None
             bar = tqdm(total=total, desc=self.desc, unit="B", unit_scale=True, file=sys.stderr,
@@ -126,7 +98,7 @@ def fetch(source: str, url: str, target: Path, sha256: str | None = None, retrie
                            urls={target.name: url}, retry_if_failed=retries)
     try:
         fetcher.fetch(target.name, downloader=dl)
-    except NotFound as exc:
+    except SourceNotFound as exc:
         raise DownloadError(source, url, f"the server answered {exc} (not published there?); "
                                          "nothing was written", exc.status) from None
     except requests.exceptions.RequestException as exc:

@@ -14,8 +14,9 @@ tables
     Gap and coverage tables from :mod:`geo_kissos.analysis`, CSV and XLSX writers.
 exporter
     :class:`Exporter`: one ORP or all of them, and the multi-page atlas.
-web
-    Flask blueprint serving the exports (``export_blueprint``).
+
+The Flask blueprint serving them lives with the web app (:mod:`webmap.exports`): this package
+does not import Flask.
 """
 
 from .data import DEFAULT_LAYER, ascii_slug, czech_sort_key, load_map_data

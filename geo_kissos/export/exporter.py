@@ -32,7 +32,7 @@ import pandas as pd
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
-from ..errors import GeoKissosError
+from ..errors import GeoKissosError, UnknownOrpError
 from ..layers import provenance
 from . import layout as L
 from .data import ascii_slug, default_layer, load_map_data
@@ -44,10 +44,6 @@ from .tables import RegionTables, region_tables, write_csv, write_xlsx
 FORMATS: tuple[str, ...] = ("png", "pdf", "html", "csv", "xlsx")
 MAP_FORMATS = ("png", "pdf", "html")
 TABLE_FORMATS = ("csv", "xlsx")
-
-
-class UnknownOrpError(GeoKissosError):
-    """An ORP name or code that is not in the store."""
 
 
 def parse_formats(spec: str | Iterable[str] | None) -> tuple[str, ...]:

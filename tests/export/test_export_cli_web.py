@@ -12,7 +12,7 @@ from flask import Flask
 
 from geo_kissos.cli import main
 from geo_kissos.export import UnknownOrpError
-from geo_kissos.export.web import export_blueprint
+from webmap.exports import export_blueprint
 
 
 @pytest.fixture

@@ -56,7 +56,8 @@ def test_an_unknown_or_absurd_layer_is_a_404_without_work(app):
         r = client.get(url)
         assert r.status_code == 404, (url, r.data[:200])
         text = r.get_data(as_text=True)
-        assert long not in text and "/tmp" not in text and len(r.json["error"]) < 2000
+        assert long not in text and "/tmp" not in text and len(r.json["description"]) < 2000
+        assert r.json["code"] == "NotFound"
     st = _state(app)
     assert st is None or (len(st.exporters) == 0 and _folders(app) == [])
 
@@ -97,7 +98,7 @@ def test_an_unexpected_error_is_a_generic_500(app, loaded_gpkg_copy):
 def test_the_private_folder_goes_with_the_app(loaded_gpkg_copy):
     app = create_app({"STORE": loaded_gpkg_copy, "TILES": None})
     with app.test_request_context():
-        from geo_kissos.export.web import _state as state
+        from webmap.exports import _state as state
 
         folder = state().dir
     assert folder.is_dir()

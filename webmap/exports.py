@@ -1,4 +1,5 @@
-"""Flask blueprint serving the exports, so the web map can offer "download" buttons.
+"""Flask blueprint serving the exports (:mod:`geo_kissos.export`), so the web map can offer
+"download" buttons. The library itself stays free of Flask; this is its thin web adapter.
 
 Routes (``orp`` is an ORP code or name; query ``year=`` and ``sites=`` as in the CLI)::
 
@@ -16,10 +17,14 @@ attachments with a readable file name (``?inline=1`` shows them in the browser i
 The work a request can cause is bounded: the query is checked before anything is computed
 (``year`` an integer in 1900..2100, ``sites`` as in the CLI, ``inline``, and ``layer`` for the
 tables; anything else is a 400 naming the parameter, as in the API), an unknown layer or ORP is a
-404, at most :data:`MAX_EXPORTERS` exporters are kept (least recently used first out, their
-folder deleted with them, all of them when the data change) and the private folder is removed
-when the app goes away. An unexpected error is a 500 with a generic text; the details (which may
-hold private paths) go to the log only.
+404, an export the data cannot give a 409, at most :data:`MAX_EXPORTERS` exporters are kept
+(least recently used first out, their folder deleted with them, all of them when the data
+change) and the private folder is removed when the app goes away.
+
+Errors are answered by the app's one handler (:mod:`webmap.errors`, also installed when the
+blueprint is registered on an app of its own) in the API's JSON shape ``{"code", "description"}``;
+an unexpected error is a 500 with a generic text, the details (which may hold private paths) go
+to the log only.
 
 The store is the web map's (``app.extensions["geo_kissos"].store``) when there is one,
 otherwise ``app.config["EXPORT_STORE"]`` or the default store.
@@ -37,16 +42,32 @@ from pathlib import Path
 from typing import IO, Any
 
 from cachetools import LRUCache
-from flask import Blueprint, Response, abort, current_app, jsonify, request, send_file, url_for
-from werkzeug.exceptions import HTTPException
+from flask import Blueprint, Response, current_app, jsonify, request, send_file, url_for
+from flask.blueprints import BlueprintSetupState
 
-from ..errors import GeoKissosError, UnknownLayerError
-from .data import default_layer, parse_sites
-from .exporter import MAP_FORMATS, Exporter, UnknownOrpError
+from geo_kissos.errors import (
+    ConfigError,
+    ConflictError,
+    GeoKissosError,
+    NotFound,
+    ParamError,
+    StoreError,
+    UnknownLayerError,
+)
+from geo_kissos.export.data import default_layer, parse_sites
+from geo_kissos.export.exporter import MAP_FORMATS, Exporter
+
+from .errors import init_errors
+from .params import parse_int
 
 log = logging.getLogger(__name__)
 
 export_blueprint = Blueprint("export", __name__, url_prefix="/export")
+
+
+@export_blueprint.record_once
+def _errors(state: BlueprintSetupState) -> None:
+    init_errors(state.app)  # the one error handler, also on an app that only serves the exports
 
 TABLE_FILES = {("gaps", "csv"): "gaps", ("coverage", "csv"): "coverage", ("tables", "xlsx"): "xlsx"}
 MIMETYPES = {
@@ -60,8 +81,6 @@ MIMETYPES = {
 MAX_EXPORTERS = 8
 #: Query parameters of the export routes (``layer`` only for the tables).
 PARAMETERS = ("year", "sites", "inline")
-#: Text of an unexpected error (the details are logged, never sent: they may name private paths).
-SERVER_ERROR = "Export se nepodařil (interní chyba) / the export failed (internal error)"
 
 
 class _Exporters(LRUCache):
@@ -115,7 +134,7 @@ def _store_and_layers() -> tuple[Any, Path | None]:
     ext = current_app.extensions.get("geo_kissos")
     store = getattr(ext, "store", None) or current_app.config.get("EXPORT_STORE")
     if store is None:
-        from ..store import open_store
+        from geo_kissos.store import open_store
 
         store = open_store()
         current_app.config["EXPORT_STORE"] = store
@@ -134,7 +153,7 @@ def _known_layers(layers_dir: Path | None) -> dict[str, Any]:
     layers = getattr(ext, "layers", None)
     if layers:
         return layers
-    from ..layers import load_layers
+    from geo_kissos.layers import load_layers
 
     return load_layers(layers_dir)
 
@@ -149,8 +168,6 @@ def _data_version(store: Any) -> str:
 
 def _query(tables: bool) -> tuple[int | None, str | tuple[str, ...]]:
     """The checked ``year`` and ``sites`` of the request (a 400 naming the parameter otherwise)."""
-    from webmap.params import ParamError, parse_int
-
     allowed = (*PARAMETERS, "layer") if tables else PARAMETERS
     for name in request.args:
         if name not in allowed:
@@ -192,30 +209,11 @@ def _send(file: IO[bytes], fmt: str, download_name: str) -> Response:
                      download_name=download_name, max_age=0)
 
 
-@export_blueprint.errorhandler(UnknownLayerError)
-@export_blueprint.errorhandler(UnknownOrpError)
-def _not_found(exc: GeoKissosError) -> tuple[Response, int]:
-    return jsonify(error=str(exc)), 404
-
-
-@export_blueprint.errorhandler(Exception)
-def _failed(exc: Exception) -> tuple[Response, int]:
-    from webmap.params import ParamError
-
-    if isinstance(exc, ParamError):
-        return jsonify(code="InvalidParameterValue", error=str(exc), description=str(exc),
-                       parameter=exc.param), 400
-    if isinstance(exc, HTTPException):
-        return jsonify(error=exc.description), exc.code or 500
-    log.error("export %s failed", request.path, exc_info=exc)
-    return jsonify(error=SERVER_ERROR), 500
-
-
 @export_blueprint.get("/")
 def index() -> Response:
     """Formats, exportable layers and ORPs, with the URL of each export."""
     store, layers_dir = _store_and_layers()
-    from ..layers import load_layers
+    from geo_kissos.layers import load_layers
 
     layers = load_layers(layers_dir)
     orp = store.read("orp")
@@ -258,8 +256,8 @@ def orp_file(orp: str, name: str, fmt: str) -> Response:
         ex, folder = _exporter(name)
         kind = fmt
     else:
-        abort(404, f"no export {_short(name)}.{_short(fmt, 8)}: "
-                   "use <layer>.png|pdf|html, gaps.csv, coverage.csv or tables.xlsx")
+        raise NotFound(f"no export {_short(name)}.{_short(fmt, 8)}: "
+                       "use <layer>.png|pdf|html, gaps.csv, coverage.csv or tables.xlsx")
     code = ex.resolve_orp(orp)
     file_name = ex.file_name(code, kind)
     path = ex.orp_dir(folder, code) / file_name
@@ -267,8 +265,10 @@ def orp_file(orp: str, name: str, fmt: str) -> Response:
         if not path.exists():
             try:
                 ex.export_orp(code, folder, [fmt])
-            except GeoKissosError as exc:
-                abort(409, str(exc))
+            except (StoreError, ConfigError):
+                raise  # the server's failure: a 500, its details in the log only
+            except GeoKissosError as exc:  # the data cannot give this export (e.g. no such year)
+                raise ConflictError(str(exc)) from exc
         file = path.open("rb")
     return _send(file, fmt, file_name)
 
