@@ -67,7 +67,7 @@ from .security import init_security
 
 __all__ = ["create_app"]
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 _UNSET = object()
@@ -137,7 +137,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         try:
             log = data.store.read("import_log")  # one small read: the store answers
         except Exception as exc:  # the store is down: say so, with status 503
-            log.warning("health: store unreachable: %s", exc)
+            logger.warning("health: store unreachable: %s", exc)
             resp = jsonify(status="error", store="unreachable", error=type(exc).__name__)
             resp.headers["Cache-Control"] = "no-store"
             return resp, 503

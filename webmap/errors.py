@@ -105,7 +105,7 @@ def _html_response(exc: BaseException, ans: Answer) -> Response:
         try:
             if isinstance(exc, GeoKissosError) and ans.status < 500:
                 return error_page(exc)
-            return error_page(ans.status, None if ans.status >= 500 else ans.description)
+            return error_page(ans.status)  # the page's own Czech text for the status
         except Exception:  # the page's layout itself failed: the plain page below
             log.error("error page of %s failed", request.path, exc_info=True)
     if isinstance(exc, HTTPException) and ans.status < 500:

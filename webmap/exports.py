@@ -240,6 +240,7 @@ def atlas(layer_id: str) -> Response:
     with _state().lock:
         if not path.exists():
             ex.export_all(folder, formats=("pdf",), atlas=True, progress=False)
+            log.info("export: atlas of %s (%s) rendered", layer_id, ex.year)
         file = path.open("rb")  # opened under the lock: an evicted folder may go right after
     return _send(file, "pdf", f"atlas_{layer_id}_{ex.year}.pdf")
 
@@ -269,6 +270,7 @@ def orp_file(orp: str, name: str, fmt: str) -> Response:
                 raise  # the server's failure: a 500, its details in the log only
             except GeoKissosError as exc:  # the data cannot give this export (e.g. no such year)
                 raise ConflictError(str(exc)) from exc
+            log.info("export: %s rendered", file_name)
         file = path.open("rb")
     return _send(file, fmt, file_name)
 
