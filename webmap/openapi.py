@@ -99,6 +99,8 @@ def openapi_document(app: Flask, server_url: str, collections: list[str], orps: 
             responses["400"] = {"description": "A bad parameter (named in the body)", **error}
         if rule.arguments:
             responses["404"] = {"description": "Unknown collection, feature or level", **error}
+        responses["500"] = {"description": "Internal error (a generic text: the details are in the server log)",
+                            **error}
         operation = {"summary": _summary(view), "operationId": rule.endpoint.removeprefix("api."),
                      "parameters": params, "responses": responses}
         spec.path(view=view, app=app, operations={"get": operation})

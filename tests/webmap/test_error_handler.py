@@ -185,3 +185,15 @@ def test_one_logging_setup_for_the_cli_and_the_server(monkeypatch):
             root.removeHandler(h)
         for name, level in before[1].items():
             logging.getLogger(name).setLevel(level)
+
+
+def test_the_api_definition_describes_the_error_answers(app):
+    doc = app.test_client().get("/api/openapi").get_json(force=True)
+    exception = doc["components"]["schemas"]["Exception"]
+    assert exception["required"] == ["code", "description"]
+    ref = {"$ref": "#/components/schemas/Exception"}
+    for path, item in doc["paths"].items():
+        responses = item["get"]["responses"]
+        assert responses["500"]["content"]["application/json"]["schema"] == ref, path
+        if "{" in path:
+            assert "404" in responses and "400" in responses, path
