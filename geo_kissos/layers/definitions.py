@@ -9,24 +9,15 @@ from typing import Any
 
 import numpy as np
 
-from ..catalogue import INDICATOR_BY_CODE, SERVICE_TYPE_BY_CODE
+from ..catalogue import SERVICE_TYPE_BY_CODE
 from ..config import layers_dir
 from ..errors import ConfigError, UnknownLayerError
 
 KINDS = ("choropleth", "points")
 LEVELS = ("municipality", "orp")
 SCHEMES = ("NaturalBreaks", "FisherJenks", "Quantiles", "EqualInterval", "Categories")
-SOURCES = ("population", "indicator", "coverage", "gap", "access", "sites", "need", "agreement")
-MEASURES: dict[str, tuple[str, ...]] = {
-    "population": ("share", "count"),
-    "indicator": ("value", "per_1000"),
-    "coverage": ("per_1000",),
-    "gap": ("deficit", "gap", "coverage_pct"),
-    "access": ("per_1000", "unreached_share"),
-    "sites": ("sites",),
-    "need": ("level",),  #: municipalities' reported need of a § type (0 none ... 3 high)
-    "agreement": ("class",),  #: reported × computed need per ORP (0 both ... 3 neither)
-}
+# The source kinds and their measures are those of the registry (geo_kissos.layers.sources):
+# ``source_kinds()`` and ``source_measures()`` (also ``geo_kissos.layers.SOURCES`` and ``MEASURES``).
 NO_DATA_COLOUR = "#d9d9d9"
 OTHER_COLOUR = "#7f7f7f"
 
@@ -91,7 +82,7 @@ class Layer:
 
     @property
     def source_kind(self) -> str:
-        """``population``, ``indicator``, ``coverage``, ``gap``, ``access`` or ``sites``."""
+        """The name before the colon of ``source``: a kind of :mod:`geo_kissos.layers.sources`."""
         return self.source.split(":", 1)[0]
 
     @property
@@ -162,19 +153,19 @@ def _parse(path: Path) -> Layer:
     source = str(need("source"))
     skind = source.split(":", 1)[0]
     arg = source.split(":", 1)[1] if ":" in source else ""
-    if skind not in SOURCES:
-        raise ConfigError(f"{where}: source {source!r}: use one of {', '.join(SOURCES)}")
-    if (kind == "points") != (skind == "sites"):
+    from .sources import get_source, source_kinds  # the registry's modules import this one
+
+    if skind not in source_kinds():
+        raise ConfigError(f"{where}: source {source!r}: use one of {', '.join(source_kinds())}")
+    src = get_source(skind)
+    if kind != src.layer_kind:
         raise ConfigError(f"{where}: source {source!r} does not fit kind {kind!r}")
-    if skind in ("coverage", "gap", "access", "need", "agreement") and arg not in SERVICE_TYPE_BY_CODE:
-        raise ConfigError(f"{where}: source {source!r}: unknown § type {arg!r}")
-    if skind == "indicator" and arg not in INDICATOR_BY_CODE:
-        raise ConfigError(f"{where}: source {source!r}: unknown indicator {arg!r}")
-    if skind == "population" and not arg:
-        raise ConfigError(f"{where}: source {source!r}: name the age band, e.g. population:65+")
-    measure = str(raw.get("measure", MEASURES[skind][0]))
-    if measure not in MEASURES[skind]:
-        raise ConfigError(f"{where}: measure {measure!r} is not one of {MEASURES[skind]} for {skind}")
+    problem = src.check_arg(arg)
+    if problem:
+        raise ConfigError(f"{where}: source {source!r}: {problem}")
+    measure = str(raw.get("measure", src.measures[0]))
+    if measure not in src.measures:
+        raise ConfigError(f"{where}: measure {measure!r} is not one of {src.measures} for {skind}")
     level = raw.get("level", "municipality" if kind == "choropleth" else None)
     if kind == "choropleth" and level not in LEVELS:
         raise ConfigError(f"{where}: level {level!r} is not one of {LEVELS}")
