@@ -23,6 +23,15 @@ OTHER_COLOUR = "#7f7f7f"
 
 _TOP_KEYS = {"id", "title_cs", "title_en", "kind", "level", "source", "measure", "year",
              "description_cs", "classification", "style", "legend", "popup", "groups", "access"}
+#: Keys of each table (``[classification]``) and array of tables (``[[popup]]``) of a layer file.
+_TABLE_KEYS: dict[str, set[str]] = {
+    "classification": {"scheme", "k", "categories"},
+    "style": {"colours", "no_data"},
+    "legend": {"title_cs", "title_en", "unit", "decimals", "no_data_cs"},
+    "access": {"method", "max_distance"},
+    "popup": {"field", "label_cs", "label_en", "decimals"},
+    "groups": {"id", "name_cs", "name_en", "colour", "types"},
+}
 #: Floating-catchment methods an ``access:<§>`` layer may use.
 ACCESS_METHODS = ("2sfca", "e2sfca", "3sfca", "bfca")
 
@@ -147,6 +156,20 @@ def _parse(path: Path) -> Layer:
     unknown = set(raw) - _TOP_KEYS
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {sorted(unknown)}; known: {sorted(_TOP_KEYS)}")
+    for key, known in _TABLE_KEYS.items():  # tables are checked as strictly as the top level
+        if key not in raw:
+            continue
+        many = key in ("popup", "groups")
+        tables = raw[key] if many else [raw[key]]
+        if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+            shape = "an array of tables [[" + key + "]]" if many else "a table [" + key + "]"
+            raise ConfigError(f"{where}: {key} must be {shape}")
+        for i, table in enumerate(tables):
+            unknown = set(table) - known
+            if unknown:
+                name = f"{key}[{i}]" if many else key
+                raise ConfigError(f"{where}: unknown key(s) {sorted(f'{name}.{k}' for k in unknown)}; "
+                                  f"known in {key}: {sorted(known)}")
     kind = need("kind")
     if kind not in KINDS:
         raise ConfigError(f"{where}: kind {kind!r} is not one of {KINDS}")
