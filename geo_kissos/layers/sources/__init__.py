@@ -213,7 +213,8 @@ class LayerSource:
 S = TypeVar("S", bound=type[LayerSource])
 
 _REGISTRY: dict[str, type[LayerSource]] = {}
-_LOCK = threading.RLock()
+_LOCK = threading.Lock()  #: guards _REGISTRY
+_DISCOVERY = threading.Lock()  #: one discovery at a time (never held with _LOCK while importing)
 _DISCOVERED: list[bool] = []
 
 
@@ -251,7 +252,7 @@ def _discover() -> None:
     """Import every public module of this package once (each registers its kinds)."""
     if _DISCOVERED:
         return
-    with _LOCK:
+    with _DISCOVERY:
         if _DISCOVERED:
             return
         for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
