@@ -3,6 +3,7 @@ travels with it into the legend and the API."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -195,3 +196,21 @@ def test_no_muted_warnings_in_the_layers() -> None:
     folder = Path(gl.__file__).parent
     for path in folder.rglob("*.py"):
         assert "catch_warnings(" not in path.read_text(encoding="utf-8"), path
+
+
+@pytest.mark.browser
+def test_left_out_is_said_under_the_legend_in_chromium(browser, live_url: str) -> None:
+    page = browser.new_page(viewport={"width": 1440, "height": 900}, locale="cs-CZ")
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(live_url + "/")
+    page.wait_for_function("() => window.GK && GK.ready === true", timeout=60_000)
+    assert page.locator("#gk-legend-thematic .gk-left-out").count() == 0  # population: nothing left out
+    page.select_option("#gk-layer", "coverage-40-orp")
+    page.wait_for_function("() => document.querySelector('#gk-legend-thematic .gk-left-out') !== null",
+                           timeout=60_000)
+    api = json.loads(page.evaluate("fetch('/api/collections/coverage-40-orp').then(r => r.text())"))
+    shown = page.locator("#gk-legend-thematic .gk-left-out").all_inner_texts()
+    assert shown == api["legend"]["leftOut"] and any("bez kapacity" in t for t in shown)
+    assert "§ 40" in page.locator("#gk-legend-thematic h3").inner_text() and not errors
+    page.close()
