@@ -11,11 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from ...crs import STORE_EPSG
 
-__all__ = ["municipality_orp", "per_level", "resolve_year", "territory_frame", "years_of"]
+__all__ = ["municipality_orp", "per_level", "rate", "resolve_year", "territory_frame", "years_of"]
 
 
 def years_of(frame: pd.DataFrame) -> list[int]:
@@ -85,3 +86,10 @@ def per_level(values: pd.DataFrame, store: Any, level: str) -> pd.DataFrame:
         return values
     orp = municipality_orp(store)
     return values.groupby(values.index.map(orp)).sum(min_count=1)
+
+
+def rate(numerator: pd.Series, denominator: pd.Series, per: float) -> np.ndarray:
+    """``per * numerator / denominator`` (a share in % with ``per=100``, per 1,000 with 1000);
+    NaN where the denominator is not positive or missing."""
+    den = denominator.to_numpy(float)
+    return np.divide(per * numerator.to_numpy(float), den, out=np.full(len(den), np.nan), where=den > 0)

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from ...catalogue import INDICATOR_BY_CODE
 from .. import provenance
 from . import LayerSource, Notice, SourceValues, register_source
-from ._common import municipality_orp, resolve_year, years_of
+from ._common import municipality_orp, rate, resolve_year, years_of
 
 #: Indicators counting persons: their map cells pass disclosure control (counts below 5 hidden).
 PERSON_COUNTS: frozenset[str] = frozenset({"WAITING_RESIDENTIAL"})
@@ -65,12 +64,8 @@ class IndicatorSource(LayerSource):
                                      "population": cols["population"].groupby(key).sum(min_count=1)})
             else:
                 cols = cols.groupby(key).sum(min_count=1)
-        if self.layer.measure == "per_1000":
-            p_ = cols["population"].to_numpy(float)
-            cols["value"] = np.divide(1000 * cols["indicator"].to_numpy(float), p_,
-                                      out=np.full(len(cols), np.nan), where=p_ > 0)
-        else:
-            cols["value"] = cols["indicator"]
+        per_1000 = self.layer.measure == "per_1000"
+        cols["value"] = rate(cols["indicator"], cols["population"], 1000) if per_1000 else cols["indicator"]
         return SourceValues(cols)
 
     def protect(self, frame: pd.DataFrame, store: Any, year: int) -> tuple[pd.DataFrame, pd.Series | None]:

@@ -9,7 +9,7 @@ import pandas as pd
 
 from .. import provenance
 from . import LayerSource, SourceValues, register_source
-from ._common import per_level, years_of
+from ._common import per_level, rate, years_of
 
 
 @register_source
@@ -36,12 +36,8 @@ class PopulationSource(LayerSource):
         cols["persons"] = wide[band].astype(float) if band in wide.columns else np.nan
         cols["population"] = wide["total"].astype(float) if "total" in wide.columns else np.nan
         cols = per_level(cols, store, self.level)
-        if self.layer.measure == "share":
-            tot = cols["population"].to_numpy(float)
-            cols["value"] = np.divide(100 * cols["persons"].to_numpy(float), tot,
-                                      out=np.full(len(cols), np.nan), where=tot > 0)
-        else:
-            cols["value"] = cols["persons"]
+        share = self.layer.measure == "share"
+        cols["value"] = rate(cols["persons"], cols["population"], 100) if share else cols["persons"]
         return SourceValues(cols)
 
     def source_parts(self, store: Any) -> list[str]:
