@@ -36,7 +36,7 @@ import shapely
 from flask import Blueprint, Response, current_app, request, url_for
 
 from geo_kissos.errors import NotFound, ParamError
-from geo_kissos.layers import SYNTHETIC_LABEL, Layer, is_synthetic, layer_legend
+from geo_kissos.layers import SYNTHETIC_LABEL, Layer, is_synthetic, layer_left_out, layer_legend
 from geo_kissos.layers.provenance import czech_date, layer_data_date, source_line
 
 from .data import MapData
@@ -119,6 +119,7 @@ def _legend(layer: Layer, frame: Any) -> dict[str, Any]:
     return {
         "title_cs": layer.legend_title_cs, "title_en": layer.legend_title_en, "unit": layer.unit,
         "entries": [{"label": label, "colour": colour} for label, colour in layer_legend(layer, frame)],
+        "leftOut": layer_left_out(frame),  # what the numbers leave out, said under the legend
     }
 
 
@@ -151,6 +152,7 @@ def _collection(layer: Layer, year: int | None = None) -> dict[str, Any]:
         "year": frame.attrs.get("year"),
         "legend": _legend(layer, frame),
         "notice": frame.attrs.get("notice", ""),  # e.g. the register is needed and not loaded
+        "leftOut": frame.attrs.get("left_out") or [],  # services without units etc. (reason, text, count, ids)
         "sourceLine": source,  # as imported (import log, manifests, the indicator's source)
         "dataDate": date,
         "popup": [{"field": p.field, "label_cs": p.label_cs, "label_en": p.label_en, "decimals": p.decimals}

@@ -23,6 +23,9 @@ labelled as such; a layer that needs the register of social services when none i
 
 Sources and measures
 --------------------
+The source kinds are a registry (:mod:`geo_kissos.layers.sources`, one module per kind; adding
+a kind is one module there and a TOML here):
+
 ``population:<band>``
     ``share`` (% of all inhabitants) or ``count`` (persons).
 ``indicator:<code>``
@@ -34,8 +37,17 @@ Sources and measures
 ``gap:<§>``
     ``deficit`` (units missing against the regional average), ``gap`` (units minus need) or
     ``coverage_pct``, from :func:`geo_kissos.analysis.availability_gaps`.
+``access:<§>``
+    ``per_1000`` or ``unreached_share``: floating-catchment accessibility (table ``[access]``:
+    ``method``, ``max_distance``).
+``need:<§>``, ``agreement:<§>``
+    ``level``: the need municipalities reported; ``class``: reported × computed need per ORP.
 ``sites``
     Located service sites (points), coloured by § type group.
+
+What a layer's numbers leave out (services without units in the year, services placed nowhere,
+units outside the territory) travels with its frame (``frame.attrs["left_out"]``), is logged
+and is shown under the legend (:func:`layer_left_out`) and in the API's collection document.
 
 Classification bins are computed over the whole region, never per ORP, so maps of two ORPs
 are comparable. ``NaturalBreaks`` is computed with the exact Fisher-Jenks optimisation
@@ -48,14 +60,11 @@ from typing import Any
 
 import geopandas as gpd
 
-from .choropleth import available_years, choropleth_frame
 from .definitions import (
     KINDS,
     LEVELS,
-    MEASURES,
     OTHER_COLOUR,
     SCHEMES,
-    SOURCES,
     Layer,
     PopupField,
     TypeGroup,
@@ -63,7 +72,7 @@ from .definitions import (
     load_layers,
 )
 from .formatting import NO_DATA_LABEL, UNIT_NAMES, format_number, with_unit
-from .points import POINT_COLUMNS, points_frame
+from .points import POINT_COLUMNS
 from .provenance import (
     NO_REGISTER_LABEL,
     SYNTHETIC_LABEL,
@@ -72,6 +81,17 @@ from .provenance import (
     needs_register,
     no_register_text,
     source_line,
+)
+from .sources import (
+    LayerSource,
+    LeftOut,
+    Notice,
+    SourceValues,
+    available_years,
+    register_source,
+    source_for,
+    source_kinds,
+    source_measures,
 )
 
 __all__ = [
@@ -86,8 +106,12 @@ __all__ = [
     "SYNTHETIC_LABEL",
     "UNIT_NAMES",
     "Layer",
+    "LayerSource",
+    "LeftOut",
     "Legend",
+    "Notice",
     "PopupField",
+    "SourceValues",
     "TypeGroup",
     "available_years",
     "format_number",
@@ -95,12 +119,27 @@ __all__ = [
     "has_register",
     "is_synthetic",
     "layer_frame",
+    "layer_left_out",
     "layer_legend",
     "load_layers",
     "needs_register",
     "no_register_text",
+    "register_source",
+    "source_for",
+    "source_kinds",
     "source_line",
+    "source_measures",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``SOURCES`` (the registered kinds) and ``MEASURES`` (kind -> measures), as registered now."""
+    if name == "SOURCES":
+        return source_kinds()
+    if name == "MEASURES":
+        return source_measures()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: (label, colour) pairs, first class first.
 Legend = list[tuple[str, str]]
@@ -130,11 +169,10 @@ def layer_frame(store: Any, layer: Layer, year: int | None = None, orp: str | No
         value, klass`` (-1: no data)``, colour, label, year`` and the popup fields; bins in
         ``attrs["bins"]``. Points: one row per located site with service, provider, type,
         forms, capacity, network and ``colour`` per § type group (see :data:`POINT_COLUMNS`).
-        Empty tables give rows without data (choropleths) or no rows (points).
+        Empty tables give rows without data (choropleths) or no rows (points). What the
+        numbers leave out is in ``attrs["left_out"]`` (see :func:`layer_left_out`).
     """
-    if layer.kind == "points":
-        return points_frame(store, layer, year, orp)
-    return choropleth_frame(store, layer, year, orp)
+    return source_for(layer).frame(store, year, orp)
 
 
 def layer_legend(layer: Layer, frame: gpd.GeoDataFrame) -> Legend:
@@ -183,3 +221,9 @@ def layer_legend(layer: Layer, frame: gpd.GeoDataFrame) -> Legend:
     if len(frame) and (frame["klass"] < 0).any() or not entries:
         entries.append((NO_DATA_LABEL, layer.no_data_colour))
     return entries
+
+
+def layer_left_out(frame: gpd.GeoDataFrame) -> list[str]:
+    """What the numbers of a frame made by :func:`layer_frame` leave out, as the legend says it
+    (``"Nezapočteno – bez kapacity (jednotek) v roce 2023: 2 služby (…)"``; empty: nothing)."""
+    return [str(d["text"]) for d in frame.attrs.get("left_out") or []]

@@ -9,29 +9,29 @@ from typing import Any
 
 import numpy as np
 
-from ..catalogue import INDICATOR_BY_CODE, SERVICE_TYPE_BY_CODE
+from ..catalogue import SERVICE_TYPE_BY_CODE
 from ..config import layers_dir
 from ..errors import ConfigError, UnknownLayerError
 
 KINDS = ("choropleth", "points")
 LEVELS = ("municipality", "orp")
 SCHEMES = ("NaturalBreaks", "FisherJenks", "Quantiles", "EqualInterval", "Categories")
-SOURCES = ("population", "indicator", "coverage", "gap", "access", "sites", "need", "agreement")
-MEASURES: dict[str, tuple[str, ...]] = {
-    "population": ("share", "count"),
-    "indicator": ("value", "per_1000"),
-    "coverage": ("per_1000",),
-    "gap": ("deficit", "gap", "coverage_pct"),
-    "access": ("per_1000", "unreached_share"),
-    "sites": ("sites",),
-    "need": ("level",),  #: municipalities' reported need of a § type (0 none ... 3 high)
-    "agreement": ("class",),  #: reported × computed need per ORP (0 both ... 3 neither)
-}
+# The source kinds and their measures are those of the registry (geo_kissos.layers.sources):
+# ``source_kinds()`` and ``source_measures()`` (also ``geo_kissos.layers.SOURCES`` and ``MEASURES``).
 NO_DATA_COLOUR = "#d9d9d9"
 OTHER_COLOUR = "#7f7f7f"
 
 _TOP_KEYS = {"id", "title_cs", "title_en", "kind", "level", "source", "measure", "year",
              "description_cs", "classification", "style", "legend", "popup", "groups", "access"}
+#: Keys of each table (``[classification]``) and array of tables (``[[popup]]``) of a layer file.
+_TABLE_KEYS: dict[str, set[str]] = {
+    "classification": {"scheme", "k", "categories"},
+    "style": {"colours", "no_data"},
+    "legend": {"title_cs", "title_en", "unit", "decimals", "no_data_cs"},
+    "access": {"method", "max_distance"},
+    "popup": {"field", "label_cs", "label_en", "decimals"},
+    "groups": {"id", "name_cs", "name_en", "colour", "types"},
+}
 #: Floating-catchment methods an ``access:<§>`` layer may use.
 ACCESS_METHODS = ("2sfca", "e2sfca", "3sfca", "bfca")
 
@@ -91,7 +91,7 @@ class Layer:
 
     @property
     def source_kind(self) -> str:
-        """``population``, ``indicator``, ``coverage``, ``gap``, ``access`` or ``sites``."""
+        """The name before the colon of ``source``: a kind of :mod:`geo_kissos.layers.sources`."""
         return self.source.split(":", 1)[0]
 
     @property
@@ -156,25 +156,39 @@ def _parse(path: Path) -> Layer:
     unknown = set(raw) - _TOP_KEYS
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {sorted(unknown)}; known: {sorted(_TOP_KEYS)}")
+    for key, known in _TABLE_KEYS.items():  # tables are checked as strictly as the top level
+        if key not in raw:
+            continue
+        many = key in ("popup", "groups")
+        tables = raw[key] if many else [raw[key]]
+        if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+            shape = "an array of tables [[" + key + "]]" if many else "a table [" + key + "]"
+            raise ConfigError(f"{where}: {key} must be {shape}")
+        for i, table in enumerate(tables):
+            unknown = set(table) - known
+            if unknown:
+                name = f"{key}[{i}]" if many else key
+                raise ConfigError(f"{where}: unknown key(s) {sorted(f'{name}.{k}' for k in unknown)}; "
+                                  f"known in {key}: {sorted(known)}")
     kind = need("kind")
     if kind not in KINDS:
         raise ConfigError(f"{where}: kind {kind!r} is not one of {KINDS}")
     source = str(need("source"))
     skind = source.split(":", 1)[0]
     arg = source.split(":", 1)[1] if ":" in source else ""
-    if skind not in SOURCES:
-        raise ConfigError(f"{where}: source {source!r}: use one of {', '.join(SOURCES)}")
-    if (kind == "points") != (skind == "sites"):
+    from .sources import get_source, source_kinds  # the registry's modules import this one
+
+    if skind not in source_kinds():
+        raise ConfigError(f"{where}: source {source!r}: use one of {', '.join(source_kinds())}")
+    src = get_source(skind)
+    if kind != src.layer_kind:
         raise ConfigError(f"{where}: source {source!r} does not fit kind {kind!r}")
-    if skind in ("coverage", "gap", "access", "need", "agreement") and arg not in SERVICE_TYPE_BY_CODE:
-        raise ConfigError(f"{where}: source {source!r}: unknown § type {arg!r}")
-    if skind == "indicator" and arg not in INDICATOR_BY_CODE:
-        raise ConfigError(f"{where}: source {source!r}: unknown indicator {arg!r}")
-    if skind == "population" and not arg:
-        raise ConfigError(f"{where}: source {source!r}: name the age band, e.g. population:65+")
-    measure = str(raw.get("measure", MEASURES[skind][0]))
-    if measure not in MEASURES[skind]:
-        raise ConfigError(f"{where}: measure {measure!r} is not one of {MEASURES[skind]} for {skind}")
+    problem = src.check_arg(arg)
+    if problem:
+        raise ConfigError(f"{where}: source {source!r}: {problem}")
+    measure = str(raw.get("measure", src.measures[0]))
+    if measure not in src.measures:
+        raise ConfigError(f"{where}: measure {measure!r} is not one of {src.measures} for {skind}")
     level = raw.get("level", "municipality" if kind == "choropleth" else None)
     if kind == "choropleth" and level not in LEVELS:
         raise ConfigError(f"{where}: level {level!r} is not one of {LEVELS}")

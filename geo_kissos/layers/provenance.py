@@ -32,8 +32,6 @@ from .definitions import Layer
 
 #: Printed on every map, page, export and the API landing of the synthetic demo.
 SYNTHETIC_LABEL = "syntetická demo data"
-#: Source kinds of layers that need the register of social services.
-REGISTER_KINDS = ("sites", "coverage", "gap", "access")
 #: Short label used in legends and popups when the register is missing.
 NO_REGISTER_LABEL = "registr služeb není nahrán"
 #: Short label used in legends and popups when an indicator was never imported.
@@ -62,8 +60,11 @@ def has_register(store: Any) -> bool:
 
 
 def needs_register(layer: Layer) -> bool:
-    """True for layers computed from the register (sites, coverage, gaps, accessibility)."""
-    return layer.source_kind in REGISTER_KINDS
+    """True for layers computed from the register (sites, coverage, gaps, accessibility): their
+    source kind says so (:attr:`geo_kissos.layers.sources.LayerSource.needs_register`)."""
+    from .sources import get_source
+
+    return get_source(layer.source_kind).needs_register
 
 
 def load_register_hint() -> str:
@@ -183,56 +184,9 @@ def register_text(store: Any) -> str:
     return "; ".join(parts)
 
 
-def source_line(layer: Layer | None, store: Any) -> str:
-    """Where the numbers of ``layer`` come from, as imported (None: everything the store holds).
-
-    Starts with :data:`SYNTHETIC_LABEL` on the synthetic demo.
-    """
-    parts: list[str] = []
-    kind = layer.source_kind if layer is not None else None
-    if kind == "indicator":
-        code = layer.source_arg  # type: ignore[union-attr]
-        s = indicator_source(store, code)
-        name = INDICATOR_BY_CODE[code].name_cs if code in INDICATOR_BY_CODE else code
-        parts.append(s.text(name) if s else f"{name}: nenahráno")
-        if layer.measure == "per_1000" or any(p.field == "population" for p in layer.popup):  # type: ignore[union-attr]
-            parts.append(population_text(store))
-    elif kind == "population":
-        parts.append(population_text(store))
-    elif kind in REGISTER_KINDS:
-        parts.append(register_text(store))
-        if kind != "sites":
-            parts.append(population_text(store))
-        if kind == "access":
-            parts.append(f"dostupnost {layer.access_method.upper()}, spádový okruh "  # type: ignore[union-attr]
-                         f"{layer.access_max_distance / 1000:g} km vzdušnou čarou")  # type: ignore[union-attr]
-        elif kind in ("coverage", "gap"):
-            parts.append("srovnání s průměrem kraje")
-    else:  # the whole store
-        parts.append(register_text(store))
-        parts.append(population_text(store))
-        codes = sorted(set(store.read("indicator_value")["code"].astype(str)))
-        for code in codes:
-            s = indicator_source(store, code)
-            if s is not None:
-                parts.append(s.text(INDICATOR_BY_CODE[code].name_cs if code in INDICATOR_BY_CODE else code))
-    parts.append(boundaries_text(store))
-    line = "; ".join(dict.fromkeys(parts))  # two indicators of one source: once
-    return f"{SYNTHETIC_LABEL.upper()} – {line}" if is_synthetic(store) else line
-
-
-def layer_data_date(layer: Layer, store: Any) -> pd.Timestamp | None:
-    """The data date of what a layer shows (latest of its inputs), None when unknown."""
-    if needs_register(layer) and not has_register(store):
-        return None
-    kinds = {"population": ["population"], "indicator": ["indicators"]}.get(
-        layer.source_kind, ["services", "network", "population"])
+def latest_data_date(store: Any, kinds: tuple[str, ...] | list[str]) -> pd.Timestamp | None:
+    """The latest data date of the last import of each of ``kinds`` (import-log kinds), None when unknown."""
     dates = []
-    if layer.source_kind == "indicator":
-        rows = store.read("indicator_value", {"code": layer.source_arg})
-        if len(rows) and rows["data_date"].notna().any():
-            dates.append(pd.Timestamp(rows["data_date"].dropna().max()))
-        kinds = []
     for k in kinds:
         row = _latest(store, k)
         if row is not None and pd.notna(row["data_date"]):
@@ -240,10 +194,43 @@ def layer_data_date(layer: Layer, store: Any) -> pd.Timestamp | None:
     return max(dates) if dates else None
 
 
+def store_source_parts(store: Any) -> list[str]:
+    """Everything the store holds, as imported: the register, the population, each indicator."""
+    parts = [register_text(store), population_text(store)]
+    codes = sorted(set(store.read("indicator_value")["code"].astype(str)))
+    for code in codes:
+        s = indicator_source(store, code)
+        if s is not None:
+            parts.append(s.text(INDICATOR_BY_CODE[code].name_cs if code in INDICATOR_BY_CODE else code))
+    return parts
+
+
+def source_line(layer: Layer | None, store: Any) -> str:
+    """Where the numbers of ``layer`` come from, as imported (None: everything the store holds).
+
+    The layer's own part comes from its source kind
+    (:meth:`geo_kissos.layers.sources.LayerSource.source_parts`), then the boundaries. Starts
+    with :data:`SYNTHETIC_LABEL` on the synthetic demo.
+    """
+    from .sources import source_for
+
+    parts = store_source_parts(store) if layer is None else list(source_for(layer).source_parts(store))
+    parts.append(boundaries_text(store))
+    line = "; ".join(dict.fromkeys(parts))  # two indicators of one source: once
+    return f"{SYNTHETIC_LABEL.upper()} – {line}" if is_synthetic(store) else line
+
+
+def layer_data_date(layer: Layer, store: Any) -> pd.Timestamp | None:
+    """The data date of what a layer shows (latest of its inputs), None when unknown
+    (:meth:`geo_kissos.layers.sources.LayerSource.data_date`)."""
+    from .sources import source_for
+
+    return source_for(layer).data_date(store)
+
+
 __all__ = [
     "NO_INDICATOR_LABEL",
     "NO_REGISTER_LABEL",
-    "REGISTER_KINDS",
     "SYNTHETIC_LABEL",
     "ImportedSource",
     "boundaries_source",
@@ -252,6 +239,7 @@ __all__ = [
     "has_register",
     "indicator_source",
     "is_synthetic",
+    "latest_data_date",
     "layer_data_date",
     "load_register_hint",
     "needs_register",
@@ -260,4 +248,5 @@ __all__ = [
     "population_text",
     "register_text",
     "source_line",
+    "store_source_parts",
 ]

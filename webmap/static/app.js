@@ -161,7 +161,8 @@
           '<span class="gk-en">' + esc(lg.title_en) + '</span></h3><ul>' +
           lg.entries.map(function (e) {
             return '<li><span class="gk-sw" style="background:' + esc(e.colour) + '"></span>' + esc(e.label) + '</li>';
-          }).join('') + '</ul>' + (lg.notice ? '<p class="gk-notice">' + esc(lg.notice) + '</p>' : '') + '</div>';
+          }).join('') + '</ul>' + (lg.notice ? '<p class="gk-notice">' + esc(lg.notice) + '</p>' : '') +
+          (lg.leftOut || []).map(function (t) { return '<p class="gk-left-out">' + esc(t) + '</p>'; }).join('') + '</div>';
       }
       if (state.sitesLegend && map.hasLayer(cluster) && state.sitesLegend.entries.length) {
         html += '<div class="gk-block" id="gk-legend-sites"><h3>' + esc(state.sitesLegend.title_cs) +
@@ -251,7 +252,7 @@
             }
           }).addTo(thematic);
           state.choroLegend = { title_cs: fc.legend.title_cs, title_en: fc.legend.title_en, entries: fc.legend.entries,
-            year: fc.year, notice: fc.notice || '' };
+            year: fc.year, notice: fc.notice || '', leftOut: fc.legend.leftOut || [] };
           var nodata = fc.features.filter(function (f) { return f.properties.klass < 0; }).length;
           // the register missing is said as such; "no data" only when the inputs are there but empty
           $('gk-layer-note').textContent = fc.notice ? fc.notice
