@@ -32,7 +32,6 @@ from ..analysis.fca import METHODS, gaussian_decay
 from ..analysis.inputs import _is_field_only
 from ..analysis.territory import left_out_lines
 from ..catalogue import SERVICE_TYPE_BY_CODE
-from ..export.tables import with_type_names, write_xlsx
 from ..safe_cells import csv_frame
 from .options import open_cli_store, store_option
 from .tables import read_changes_file, read_norms_file, type_code
@@ -41,6 +40,8 @@ from .tables import read_changes_file, read_norms_file, type_code
 def write_table(df: pd.DataFrame, out: Path, sheet: str = "table",
                 year: int | None = None) -> None:
     """Write ``df`` as CSV or XLSX by the extension of ``out`` (with a ``year`` column first)."""
+    from ..export.tables import with_type_names, write_xlsx  # not the whole exporter at start-up
+
     if year is not None and "year" not in df.columns:
         df = df.copy()
         df.insert(0, "year", year)
@@ -255,6 +256,7 @@ def _write_with_needs(store: Any, table: pd.DataFrame, out: Path, year: int, per
     """The gap table and, beside it, the reported needs of ``period`` in the four classes."""
     from ..analysis.needs import compare_needs
     from ..collect.needs import needs_frame, normalise_period
+    from ..export.tables import with_type_names, write_xlsx
 
     p = normalise_period(period)
     if p is None:

@@ -14,6 +14,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from shapely.geometry import MultiPolygon
 
 from geo_kissos import analysis as ga
 from geo_kissos import layers as gl
@@ -29,6 +30,7 @@ def _store_tables(region_tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFr
     mun = region_tables["municipality"]
     orp = mun.dissolve("orp_code", as_index=False)[["orp_code", "orp_name", "region_code", "geom"]]
     orp = gpd.GeoDataFrame(orp.rename(columns={"orp_name": "name"}), geometry="geom", crs=5514)
+    orp["geom"] = [g if g.geom_type == "MultiPolygon" else MultiPolygon([g]) for g in orp.geometry]
     provider = pd.DataFrame({"ico": ["12345678"], "name": ["Poskytovatel"], "address": [None]})
     pop = region_tables["population"]
     # the layers offer the population's years: 2025 as 2024, so the map shows 2025 as asked
