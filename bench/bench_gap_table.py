@@ -12,6 +12,9 @@ Times, on the synthetic demo store (GeoPackage), side by side:
     :func:`geo_kissos.analysis.territory_tables` (one coverage call over all types).
 ``cli``
     The whole command as a fresh process (imports, read, computation, writing the CSV).
+``cli_help``
+    ``geo-kissos analysis gaps --help`` as a fresh process: the interpreter and the imports, so
+    ``cli − cli_help`` is what the command itself takes.
 
 Both paths must give the same table (checked with ``pandas.testing.assert_frame_equal``) before
 anything is reported. The machine is shared, so each figure is the median of ``--runs`` runs
@@ -72,11 +75,10 @@ def timed(fn: Callable[[], object], runs: int) -> tuple[dict[str, float], object
             "max_ms": round(max(times), 1), "runs": runs}, value
 
 
-def cli_run(store: Path, out: Path) -> None:
-    """The command as a user runs it (a fresh interpreter)."""
+def cli_run(*args: str) -> None:
+    """``geo-kissos analysis gaps ARGS`` as a user runs it (a fresh interpreter)."""
     subprocess.run([sys.executable, "-c", "from geo_kissos.cli import run; run()", "analysis", "gaps",
-                    "--store", str(store), "--year", str(YEAR), "--all-types", "--out", str(out)],
-                   check=True, capture_output=True, cwd=REPO)
+                    *args], check=True, capture_output=True, cwd=REPO)
 
 
 def build_store(folder: Path) -> Path:
@@ -106,9 +108,12 @@ def main(argv: list[str] | None = None) -> int:
         old, old_table = timed(lambda: old_path(inputs), args.runs)
         new, new_table = timed(lambda: new_path(inputs), args.runs)
         pd.testing.assert_frame_equal(old_table, new_table)  # same numbers, or no figures
-        cli, _ = timed(lambda: cli_run(path, Path(tmp) / "gaps.csv"), max(3, args.runs // 2))
+        n = max(3, args.runs // 2)
+        cli, _ = timed(lambda: cli_run("--store", str(path), "--year", str(YEAR), "--all-types",
+                                       "--out", str(Path(tmp) / "gaps.csv")), n)
+        cli_help, _ = timed(lambda: cli_run("--help"), n)
         store.close()
-    rows = {"read": read, "old": old, "new": new, "cli": cli}
+    rows = {"read": read, "old": old, "new": new, "cli": cli, "cli_help": cli_help}
     result = {
         "table": f"{new_table['code'].nunique()} ORPs × {new_table['type_code'].nunique()} types "
                  f"= {len(new_table)} rows",
@@ -119,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     print(result["table"])
     for name, r in rows.items():
-        print(f"{name:>5}: median {r['median_ms']:8.1f} ms  (min {r['min_ms']:.1f}, max {r['max_ms']:.1f}, "
+        print(f"{name:>8}: median {r['median_ms']:8.1f} ms  (min {r['min_ms']:.1f}, max {r['max_ms']:.1f}, "
               f"{r['runs']} runs)")
     print(f"old / new: {result['ratio_old_to_new']}×; with the read: "
           f"{result['ratio_old_plus_read_to_new_plus_read']}×")
