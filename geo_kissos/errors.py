@@ -189,6 +189,24 @@ class AnalysisError(GeoKissosError):
     ogc_code = "Conflict"
 
 
+class NetworkYearError(AnalysisError):
+    """A year the network of services has no rows for, while it has rows for other years.
+
+    Attributes
+    ----------
+    year : int
+        The year asked for.
+    years : list of int
+        The years of the network in the store.
+    """
+
+    def __init__(self, year: int, years: list[int]) -> None:
+        self.year = int(year)
+        self.years = [int(y) for y in years]
+        super().__init__(f"the network of services has no units for {self.year} (years in the "
+                         f"store: {', '.join(map(str, self.years))})")
+
+
 # --------------------------------------------------------------------------- downloads
 class DownloadError(GeoKissosError):
     """A source could not be fetched or was refused; nothing of it was written.

@@ -10,6 +10,8 @@ Typical use in a notebook::
     from geo_kissos import analysis as ga
 
     inputs = ga.load_inputs(open_store(), 2025)
+    res = ga.territory_tables(inputs, ga.TerritoryParams(level="orp", norms=norms))
+    res.gaps, res.coverage, res.left_out                     # one result per territorial table
     metrics = ga.compute_metrics(inputs, norms=norms)       # gaps, field, access
     metrics["gaps"].query("type_code == '49'")
     ga.compare_scenario(inputs, changes)                     # before / after / delta
@@ -22,7 +24,7 @@ from .coverage import (
     read_norms,
     target_population,
 )
-from .errors import AnalysisError
+from .errors import AnalysisError, NetworkYearError
 from .fca import (
     CostPairs,
     GaussianDecay,
@@ -42,14 +44,21 @@ from .fca import (
 )
 from .gaps import availability_gaps, gaps_from_coverage
 from .inputs import (
+    LEFT_OUT_REASONS,
     AnalysisInputs,
+    active_in_year,
+    analysis_years,
     attribute_units,
     base_population,
+    check_network_year,
     demand_points,
     load_inputs,
+    network_of_year,
+    network_years,
     raster_demand,
     service_units,
     supply_sites,
+    unplaced_services,
 )
 from .metrics import (
     AccessParams,
@@ -61,18 +70,25 @@ from .metrics import (
 from .reach import allocate_by_reach, field_coverage, unreached_municipalities
 from .scenarios import apply_scenario, compare_metrics, compare_scenario
 from .sensitivity import access_sensitivity, sensitivity_grid
+from .territory import TerritoryParams, TerritoryResult, territory_from_store, territory_tables
 from .zonal import catchment_population, raster_demand_points, zonal_population
 
 __all__ = [
+    "LEFT_OUT_REASONS",
     "AccessParams",
     "AnalysisError",
     "AnalysisInputs",
+    "NetworkYearError",
+    "TerritoryParams",
+    "TerritoryResult",
     "CostPairs",
     "GaussianDecay",
     "NoDecay",
     "StepDecay",
     "access_by_orp",
     "access_sensitivity",
+    "active_in_year",
+    "analysis_years",
     "allocate_by_reach",
     "apply_scenario",
     "attribute_units",
@@ -80,6 +96,7 @@ __all__ = [
     "balanced_fca",
     "base_population",
     "catchment_population",
+    "check_network_year",
     "compare_metrics",
     "compare_scenario",
     "compute_metrics",
@@ -97,6 +114,8 @@ __all__ = [
     "indicator_base",
     "load_inputs",
     "municipal_table",
+    "network_of_year",
+    "network_years",
     "pairs_from_costs",
     "raster_demand",
     "raster_demand_points",
@@ -107,8 +126,11 @@ __all__ = [
     "summarise_access",
     "supply_sites",
     "target_population",
+    "territory_from_store",
+    "territory_tables",
     "three_step_fca",
     "two_step_fca",
+    "unplaced_services",
     "unreached_municipalities",
     "zonal_population",
 ]

@@ -21,7 +21,6 @@ computed again, on demand.
 from __future__ import annotations
 
 import threading
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -108,9 +107,7 @@ def application_effect(inputs: AnalysisInputs, app: Mapping[str, Any], **metric_
     tc = str(app["type_code"])
     orp = str(app["orp_code"])
     metric_kwargs.setdefault("type_codes", [tc])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        cmp = compare_scenario(inputs, application_changes(app), **metric_kwargs)
+    cmp = compare_scenario(inputs, application_changes(app), **metric_kwargs)
     mine = cmp[(cmp["type_code"].astype(str) == tc)]
     before: dict[str, float | None] = {}
     after: dict[str, float | None] = {}
@@ -163,9 +160,7 @@ class EffectCache:
         with self._lock:
             if k not in self._inputs:
                 self._inputs = {kk: v for kk, v in self._inputs.items() if kk[0] == k[0]}
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    self._inputs[k] = load_inputs(store, int(year))
+                self._inputs[k] = load_inputs(store, int(year))
             return self._inputs[k]
 
     def effect(self, store: Any, app: Mapping[str, Any], year: int) -> Effect:

@@ -12,7 +12,7 @@ recipients) can be given instead, see :func:`indicator_base`.
 
 from __future__ import annotations
 
-import warnings
+import logging
 from collections.abc import Iterable
 
 import numpy as np
@@ -21,6 +21,8 @@ import pandas as pd
 from ..catalogue import SERVICE_TYPE_BY_CODE
 from ._validate import require_columns
 from .errors import AnalysisError
+
+logger = logging.getLogger(__name__)
 
 #: Territorial levels and the column holding their code in the municipality table.
 LEVELS: dict[str, str] = {
@@ -187,11 +189,8 @@ def municipal_table(
         raise AnalysisError("units: missing or non-numeric units")
     outside = ~u["municipality_code"].isin(terr["municipality_code"])
     if outside.any():
-        warnings.warn(
-            f"{int(outside.sum())} unit row(s) ({u.loc[outside, 'units'].sum():g} units) lie in "
-            "municipalities outside the territory and are left out",
-            stacklevel=2,
-        )
+        logger.warning("%d unit row(s) (%g units) lie in municipalities outside the territory "
+                       "and are left out", int(outside.sum()), u.loc[outside, "units"].sum())
         u = u[~outside]
     u = u.groupby(["municipality_code", "type_code"], as_index=False)["units"].sum()
     b = pd.DataFrame(base).copy()

@@ -3,6 +3,6 @@ other error classes in :mod:`geo_kissos.errors` and kept importable from here.""
 
 from __future__ import annotations
 
-from ..errors import AnalysisError
+from ..errors import AnalysisError, NetworkYearError
 
-__all__ = ["AnalysisError"]
+__all__ = ["AnalysisError", "NetworkYearError"]

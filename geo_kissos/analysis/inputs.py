@@ -11,6 +11,11 @@ Units of a service in year *Y*
     a latest row with status ``removed`` (the service left the network) counts as 0 units;
     otherwise the registered capacity in that unit, summed over forms; otherwise the service
     has no units (listed in ``AnalysisInputs.without_units``).
+A year without network rows
+    When the network table holds some years but not *Y*, the year is refused
+    (:class:`~geo_kissos.analysis.errors.NetworkYearError`): its units would all fall back to
+    capacities and read as a network that does not exist. A store without any network row
+    (register only) is analysed on capacities.
 Services of year *Y*
     ``valid_from`` on or before 31 December *Y* (or unknown) and ``valid_to`` on or after
     1 January *Y* (or open).
@@ -31,8 +36,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import logging
 import os
-import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -45,10 +50,30 @@ from ..catalogue import SERVICE_TYPE_BY_CODE
 from ..crs import STORE_EPSG
 from ._validate import require_columns, require_store_crs
 from .coverage import target_population
-from .errors import AnalysisError
+from .errors import AnalysisError, NetworkYearError
 from .reach import allocate_by_reach
 
+logger = logging.getLogger(__name__)
+
 RasterPath = str | os.PathLike
+
+#: Columns of a left-out frame (:attr:`AnalysisInputs.left_out`,
+#: :attr:`geo_kissos.analysis.territory.TerritoryResult.left_out`).
+LEFT_OUT_COLUMNS: tuple[str, ...] = ("service_id", "type_code", "name", "reason", "part")
+
+#: Why a service is left out of a table, by reason code (English; Czech in the exports).
+LEFT_OUT_REASONS: dict[str, str] = {
+    "no_units": "no units in the year (no network row in the type's unit, no capacity in it)",
+    "no_place": "neither a site with a municipality nor a territorial reach",
+    "outside": "its units lie in municipalities outside the territory",
+    "no_located_site": "no located site (no point): not in the accessibility",
+}
+
+
+def left_out_frame(rows: Iterable[tuple[str, str, str, str, str]] = ()) -> pd.DataFrame:
+    """A left-out frame: ``service_id``, ``type_code``, ``name``, ``reason`` (a key of
+    :data:`LEFT_OUT_REASONS`) and ``part`` (``all`` tables, or ``access`` only)."""
+    return pd.DataFrame(list(rows), columns=list(LEFT_OUT_COLUMNS), dtype=object)
 
 
 class StoreLike(Protocol):
@@ -83,6 +108,9 @@ class AnalysisInputs:
         The long ``indicator_value`` table (may be empty).
     without_units : list of str
         Services of the year for which no units could be found.
+    left_out : pandas.DataFrame
+        Services of the year left out of every table, with the reason
+        (:func:`left_out_frame`; today: those without units).
     """
 
     year: int
@@ -93,6 +121,7 @@ class AnalysisInputs:
     reach: pd.DataFrame
     indicators: pd.DataFrame = field(default_factory=pd.DataFrame)
     without_units: list[str] = field(default_factory=list)
+    left_out: pd.DataFrame = field(default_factory=left_out_frame)
 
     def __post_init__(self) -> None:
         require_store_crs(self.municipalities, "municipalities")
@@ -122,6 +151,7 @@ class AnalysisInputs:
             reach=self.reach.copy(),
             indicators=self.indicators.copy(),
             without_units=list(self.without_units),
+            left_out=self.left_out.copy(),
         )
 
     def type_codes(self) -> list[str]:
@@ -131,12 +161,69 @@ class AnalysisInputs:
 
 
 # --------------------------------------------------------------------------- from a store
-def _active(service: pd.DataFrame, year: int) -> np.ndarray:
+def active_in_year(service: pd.DataFrame, year: int) -> np.ndarray:
+    """Mask of the services of ``year`` (``valid_from``/``valid_to``; see the module rules)."""
     start, end = pd.Timestamp(dt.date(year, 1, 1)), pd.Timestamp(dt.date(year, 12, 31))
     vf = pd.to_datetime(service["valid_from"], errors="coerce")
     vt = pd.to_datetime(service["valid_to"], errors="coerce")
     ok = (vf.isna() | (vf <= end)) & (vt.isna() | (vt >= start))
     return ok.to_numpy(dtype=bool)
+
+
+_active = active_in_year
+
+
+def network_years(network: pd.DataFrame) -> list[int]:
+    """Distinct years of the network table, ascending."""
+    if network.empty or "year" not in network.columns:
+        return []
+    return sorted({int(y) for y in network["year"].dropna().unique()})
+
+
+def analysis_years(store: StoreLike) -> list[int]:
+    """The years :func:`load_inputs` accepts: the network's years, or the population's when the
+    store has no network rows (the years a map layer of coverage, gaps or access should offer)."""
+    years = network_years(store.read("network"))
+    if years:
+        return years
+    pop = store.read("population")
+    return sorted({int(y) for y in pop["year"].dropna().unique()}) if len(pop) else []
+
+
+def check_network_year(network: pd.DataFrame, year: int) -> None:
+    """Refuse ``year`` when the network holds other years but not it (see the module rules).
+
+    Raises
+    ------
+    NetworkYearError
+    """
+    years = network_years(network)
+    if years and int(year) not in years:
+        raise NetworkYearError(int(year), years)
+
+
+def network_of_year(network: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The network row counted for each service in ``year``: the latest ``update_date``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``service_id`` (str), ``net_units`` (0 when ``removed``), ``net_unit``,
+        ``net_removed`` (bool), one row per service with a network row in ``year``.
+    """
+    cols = ["service_id", "net_units", "net_unit", "net_removed"]
+    net = pd.DataFrame(network)
+    if net.empty:
+        return pd.DataFrame(columns=cols)
+    net = net[net["year"].astype("Int64") == year].copy()
+    net["service_id"] = net["service_id"].astype(str)
+    net = net.sort_values(["service_id", "update_date"]).groupby("service_id").tail(1)
+    net = net.rename(columns={"units": "net_units", "unit": "net_unit"})
+    removed = net["status"].astype(str).str.lower().eq("removed")
+    net["net_units"] = net["net_units"].astype(float)
+    net.loc[removed, "net_units"] = 0.0
+    net["net_removed"] = removed.to_numpy(dtype=bool)
+    return net[cols].reset_index(drop=True)
 
 
 def service_units(
@@ -155,17 +242,9 @@ def service_units(
     unknown = svc["unit"].isna()
     if unknown.any():
         raise AnalysisError(f"service: unknown type_code {svc.loc[unknown, 'type_code'].iloc[0]!r}")
-    net = pd.DataFrame(network)
+    net = network_of_year(network, year)
     if len(net):
-        net = net[net["year"].astype("Int64") == year].copy()
-        net["service_id"] = net["service_id"].astype(str)
-        net = net.sort_values(["service_id", "update_date"]).groupby("service_id").tail(1)
-        net = net.rename(columns={"units": "net_units", "unit": "net_unit"})
-        removed = net["status"].astype(str).str.lower().eq("removed")
-        net.loc[removed, "net_units"] = 0.0
-        net["net_removed"] = removed
-        svc = svc.merge(net[["service_id", "net_units", "net_unit", "net_removed"]], on="service_id",
-                        how="left")
+        svc = svc.merge(net, on="service_id", how="left")
     else:
         svc["net_units"], svc["net_unit"], svc["net_removed"] = np.nan, None, False
     cap = pd.DataFrame(capacity)
@@ -184,25 +263,37 @@ def service_units(
     return svc[["service_id", "units", "unit", "units_source"]]
 
 
-def load_inputs(store: StoreLike, year: int) -> AnalysisInputs:
-    """Read the analysis inputs of ``year`` from a store.
+def load_inputs(store: StoreLike, year: int, *, check_year: bool = True) -> AnalysisInputs:
+    """Read the analysis inputs of ``year`` from a store (each table once).
 
     Parameters
     ----------
     store : Store
         Anything with ``read(table_name)`` (``geo_kissos.store.open_store(...)``).
     year : int
+    check_year : bool
+        Refuse a year the network has no rows for when it has rows for others (default;
+        see the module rules).
 
     Returns
     -------
     AnalysisInputs
+        Services without units are left out, listed in ``without_units`` and ``left_out``.
+
+    Raises
+    ------
+    NetworkYearError
+        For a year without network rows (``check_year``).
     """
+    network = store.read("network")
+    if check_year:
+        check_network_year(network, year)
     muni = store.read("municipality")
     if not isinstance(muni, gpd.GeoDataFrame):
         raise AnalysisError("store: the municipality table has no geometry")
     service = store.read("service")
-    active = service[_active(service, year)].copy()
-    units = service_units(active, store.read("network"), store.read("capacity"), year)
+    active = service[active_in_year(service, year)].copy()
+    units = service_units(active, network, store.read("capacity"), year)
     forms = store.read("service_form")
     form_map = (
         forms.assign(service_id=forms["service_id"].astype(str)).groupby("service_id")["form"]
@@ -213,10 +304,14 @@ def load_inputs(store: StoreLike, year: int) -> AnalysisInputs:
     svc["type_code"] = svc["type_code"].astype(str)
     svc = svc.merge(units, on="service_id", how="left")
     svc["forms"] = svc["service_id"].map(form_map).map(lambda f: f if isinstance(f, tuple) else ())
-    without = svc.loc[svc["units"].isna(), "service_id"].tolist()
+    no_units = svc["units"].isna()
+    without = svc.loc[no_units, "service_id"].tolist()
+    left_out = left_out_frame(
+        (r.service_id, r.type_code, str(r.name) if pd.notna(r.name) else "", "no_units", "all")
+        for r in svc.loc[no_units].itertuples())
     if without:
-        warnings.warn(f"{len(without)} service(s) of {year} without units are left out: "
-                      f"{', '.join(without[:5])}", stacklevel=2)
+        logger.info("%d service(s) of %d without units are left out: %s", len(without), year,
+                    ", ".join(without[:5]))
     svc = svc[svc["units"].notna()].reset_index(drop=True)
     site = store.read("site")
     if not isinstance(site, gpd.GeoDataFrame):
@@ -239,6 +334,7 @@ def load_inputs(store: StoreLike, year: int) -> AnalysisInputs:
         reach=reach,
         indicators=indicators,
         without_units=without,
+        left_out=left_out,
     )
 
 
@@ -255,6 +351,33 @@ def _is_field_only(forms: object) -> bool:
     return isinstance(forms, tuple) and len(forms) > 0 and set(forms) == {"field"}
 
 
+def _placement(inputs: AnalysisInputs) -> tuple[pd.Series, pd.Series, pd.DataFrame]:
+    """Masks of the services placed by reach and by sites, and the sites with a municipality."""
+    svc = inputs.services
+    has_reach = svc["service_id"].isin(inputs.reach["service_id"].astype(str))
+    sites = pd.DataFrame(inputs.sites[["service_id", "municipality_code"]]).dropna()
+    has_site = svc["service_id"].isin(sites["service_id"])
+    by_reach = has_reach & (svc["forms"].map(_is_field_only) | ~has_site)
+    by_sites = ~by_reach & has_site
+    return by_reach, by_sites, sites
+
+
+def unplaced_services(inputs: AnalysisInputs) -> pd.DataFrame:
+    """Services with units but neither a site with a municipality nor a reach.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A :func:`left_out_frame` with reason ``no_place``.
+    """
+    by_reach, by_sites, _ = _placement(inputs)
+    svc = inputs.services[~by_reach & ~by_sites]
+    names = svc["name"] if "name" in svc.columns else pd.Series("", index=svc.index)
+    return left_out_frame(
+        (str(i), str(t), str(n) if pd.notna(n) else "", "no_place", "all")
+        for i, t, n in zip(svc["service_id"], svc["type_code"], names, strict=True))
+
+
 def attribute_units(inputs: AnalysisInputs, base: pd.DataFrame | None = None) -> pd.DataFrame:
     """Units of every service attributed to municipalities (see the module rules).
 
@@ -262,21 +385,17 @@ def attribute_units(inputs: AnalysisInputs, base: pd.DataFrame | None = None) ->
     -------
     pandas.DataFrame
         ``service_id``, ``type_code``, ``municipality_code``, ``units``, ``how``
-        (``reach`` or ``sites``). Services that can be placed nowhere are left out with a
-        warning.
+        (``reach`` or ``sites``). Services that can be placed nowhere are left out (listed
+        by :func:`unplaced_services`, logged).
     """
     svc = inputs.services
     if base is None:
         base = base_population(inputs)
-    has_reach = svc["service_id"].isin(inputs.reach["service_id"].astype(str))
-    sites = pd.DataFrame(inputs.sites[["service_id", "municipality_code"]]).dropna()
-    has_site = svc["service_id"].isin(sites["service_id"])
-    by_reach = has_reach & (svc["forms"].map(_is_field_only) | ~has_site)
-    by_sites = ~by_reach & has_site
+    by_reach, by_sites, sites = _placement(inputs)
     nowhere = ~by_reach & ~by_sites
     if nowhere.any():
-        warnings.warn(f"{int(nowhere.sum())} service(s) have neither site nor reach and are left "
-                      f"out: {', '.join(svc.loc[nowhere, 'service_id'].head(5))}", stacklevel=2)
+        logger.info("%d service(s) have neither site nor reach and are left out: %s",
+                    int(nowhere.sum()), ", ".join(svc.loc[nowhere, "service_id"].head(5)))
     r = allocate_by_reach(inputs.reach, svc.loc[by_reach], base)
     r = r.drop(columns="share").assign(how="reach")
     s = svc.loc[by_sites, ["service_id", "type_code", "units"]].merge(sites, on="service_id")

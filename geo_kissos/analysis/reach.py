@@ -15,13 +15,15 @@ alone reaches, and the FTE of a region are preserved exactly (nothing is counted
 
 from __future__ import annotations
 
-import warnings
+import logging
 
 import numpy as np
 import pandas as pd
 
 from ._validate import require_columns
 from .coverage import PER
+
+logger = logging.getLogger(__name__)
 
 
 def allocate_by_reach(
@@ -42,7 +44,7 @@ def allocate_by_reach(
     -------
     pandas.DataFrame
         ``service_id``, ``type_code``, ``municipality_code``, ``share``, ``units``.
-        Services without any reach row are left out (with a warning).
+        Services without any reach row are left out (logged).
     """
     require_columns(reach, ["service_id", "municipality_code"], "reach")
     require_columns(service_units, ["service_id", "type_code", "units"], "service units")
@@ -53,11 +55,8 @@ def allocate_by_reach(
     s["type_code"] = s["type_code"].astype(str)
     no_reach = ~s["service_id"].isin(r["service_id"])
     if no_reach.any():
-        warnings.warn(
-            f"{int(no_reach.sum())} service(s) have no territorial reach and are left out: "
-            f"{', '.join(s.loc[no_reach, 'service_id'].head(5))}",
-            stacklevel=2,
-        )
+        logger.info("%d service(s) have no territorial reach and are left out: %s",
+                    int(no_reach.sum()), ", ".join(s.loc[no_reach, "service_id"].head(5)))
     b = pd.DataFrame(base[["municipality_code", "type_code", "target_population"]]).copy()
     b["municipality_code"] = b["municipality_code"].astype(str)
     b["type_code"] = b["type_code"].astype(str)

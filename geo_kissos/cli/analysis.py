@@ -6,8 +6,6 @@ Czech diacritics) or XLSX, chosen by the extension of ``--out``.
 
 from __future__ import annotations
 
-import functools
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,22 +16,22 @@ import pandas as pd
 from ..analysis import (
     AccessParams,
     AnalysisError,
-    access_by_orp,
+    AnalysisInputs,
+    NetworkYearError,
+    TerritoryParams,
+    TerritoryResult,
     access_sensitivity,
-    attribute_units,
     base_population,
     compare_scenario,
-    coverage_ratios,
     field_coverage,
-    gaps_from_coverage,
-    indicator_base,
     load_inputs,
     step_decay,
+    territory_tables,
 )
 from ..analysis.fca import METHODS, gaussian_decay
 from ..analysis.inputs import _is_field_only
+from ..analysis.territory import left_out_lines
 from ..catalogue import SERVICE_TYPE_BY_CODE
-from ..export.tables import with_type_names, write_xlsx
 from ..safe_cells import csv_frame
 from .options import open_cli_store, store_option
 from .tables import read_changes_file, read_norms_file, type_code
@@ -42,6 +40,8 @@ from .tables import read_changes_file, read_norms_file, type_code
 def write_table(df: pd.DataFrame, out: Path, sheet: str = "table",
                 year: int | None = None) -> None:
     """Write ``df`` as CSV or XLSX by the extension of ``out`` (with a ``year`` column first)."""
+    from ..export.tables import with_type_names, write_xlsx  # not the whole exporter at start-up
+
     if year is not None and "year" not in df.columns:
         df = df.copy()
         df.insert(0, "year", year)
@@ -130,24 +130,13 @@ def _check_decays(ctx: click.Context, param: click.Parameter, value: str) -> lis
     return specs
 
 
-def _echo_warnings(f: Callable[..., Any]) -> Callable[..., Any]:
-    """Show the analysis' warnings (services left out...) as ``warning:`` lines on stderr."""
-
-    @functools.wraps(f)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                return f(*args, **kwargs)
-            finally:
-                for w in caught:
-                    click.echo(f"warning: {w.message}", err=True)
-
-    return wrapper
+def _say_left_out(lines: list[str]) -> None:
+    """Print what the analysis left out (part of its result) as ``warning:`` lines on stderr."""
+    for line in lines:
+        click.echo(f"warning: {line}", err=True)
 
 
 def _common(f: Callable[..., Any]) -> Callable[..., Any]:
-    f = _echo_warnings(f)
     f = click.option("--year", type=int, required=True, help="Analysis year.")(f)
     f = click.option("--type", "types", multiple=True, callback=_check_types,
                      help="§ type code(s) to analyse, e.g. --type 49 --type 50 (default: all "
@@ -188,18 +177,32 @@ def _params(method: str, max_distance: float, sigma: float | None) -> AccessPara
     return AccessParams(method=method, max_cost=max_distance, decay=decay)
 
 
-def _load(store_url: str, year: int):
-    """The analysis inputs of ``year``; a year the network has no rows for is a usage error."""
+def _load(store_url: str, year: int) -> AnalysisInputs:
+    """The analysis inputs of ``year``; a year the network has no rows for is a usage error
+    (the rule is the library's: :func:`geo_kissos.analysis.check_network_year`)."""
     with open_cli_store(store_url, loaded=True) as store:
-        years = sorted({int(y) for y in store.read("network")["year"].dropna().unique()})
-        if years and year not in years:
-            raise click.BadParameter(
-                f"the network of services has no units for {year} (years in the store: "
-                f"{', '.join(map(str, years))})", param_hint="--year")
-        return load_inputs(store, year)
+        try:
+            return load_inputs(store, year)
+        except NetworkYearError as exc:
+            raise click.BadParameter(str(exc), param_hint="--year") from None
 
 
-def _types(inputs, types: tuple[str, ...], all_types: bool = False) -> list[str]:
+def _territory(inputs: AnalysisInputs, params: TerritoryParams) -> TerritoryResult:
+    """The territorial tables of ``inputs``; what was left out is printed on stderr."""
+    result = territory_tables(inputs, params)
+    _say_left_out(result.left_out_lines())
+    return result
+
+
+def _inputs_left_out(inputs: AnalysisInputs, codes: Any) -> list[str]:
+    """The services of ``codes`` (all when None) left out of the inputs (no units)."""
+    left = inputs.left_out
+    if codes is not None:
+        left = left[left["type_code"].astype(str).isin(list(codes))]
+    return left_out_lines(left, inputs.year)
+
+
+def _types(inputs: AnalysisInputs, types: tuple[str, ...], all_types: bool = False) -> list[str]:
     codes = list(types) or (list(SERVICE_TYPE_BY_CODE) if all_types else inputs.type_codes())
     if not codes:
         raise AnalysisError(f"no services with units in {inputs.year}: nothing to analyse")
@@ -230,26 +233,14 @@ def gaps_cmd(store_url: str, year: int, types: tuple[str, ...], norms: pd.DataFr
     """Gap table for all ORPs × service types: units, need, deficit/surplus, rank."""
     inputs = _load(store_url, year)
     codes = _types(inputs, types, all_types)
-    norm_table = norms
     if indicator:
         known = sorted(set(inputs.indicators["code"].astype(str))) if len(inputs.indicators) else []
         if indicator not in known:
             raise click.BadParameter(f"no indicator '{indicator}' in the store; loaded: "
                                      f"{', '.join(known) or 'none'}", param_hint="--indicator")
-        base = indicator_base(inputs.indicators, year, indicator, codes)
-    else:
-        base = base_population(inputs, codes)
-    units = attribute_units(inputs, base)
-    frames = []
-    with click.progressbar(codes, label="gaps per service type", file=click.get_text_stream(
-            "stderr")) as bar:
-        for code in bar:
-            frames.append(coverage_ratios(units[units["type_code"] == code],
-                                          base[base["type_code"] == code],
-                                          inputs.municipalities, norms=norm_table))
-    cov = pd.concat(frames, ignore_index=True)
-    # priority compares all ORP × type rows: computed on the whole table
-    table = gaps_from_coverage(cov)
+    result = _territory(inputs, TerritoryParams(level="orp", type_codes=tuple(codes), norms=norms,
+                                                indicator=indicator))
+    table = result.gaps  # priority compares all ORP × type rows of the result
     from ..analysis.applicants import with_waiting  # applicants' demand (issue 13)
 
     with open_cli_store(store_url, loaded=True) as store:
@@ -265,6 +256,7 @@ def _write_with_needs(store: Any, table: pd.DataFrame, out: Path, year: int, per
     """The gap table and, beside it, the reported needs of ``period`` in the four classes."""
     from ..analysis.needs import compare_needs
     from ..collect.needs import needs_frame, normalise_period
+    from ..export.tables import with_type_names, write_xlsx
 
     p = normalise_period(period)
     if p is None:
@@ -303,10 +295,8 @@ def coverage_cmd(store_url: str, year: int, types: tuple[str, ...], norms: pd.Da
     """Units per 1,000 of the target population per territory and type."""
     inputs = _load(store_url, year)
     codes = _types(inputs, types)
-    base = base_population(inputs, codes)
-    units = attribute_units(inputs, base)
-    units = units[units["type_code"].isin(codes)]  # --type: only the types asked for
-    table = coverage_ratios(units, base, inputs.municipalities, level=level, norms=norms)
+    table = _territory(inputs, TerritoryParams(level=level, type_codes=tuple(codes),
+                                               norms=norms)).coverage
     write_table(table, out, sheet=f"coverage {year}", year=year)
     click.echo(f"{out}: {len(table)} rows")
 
@@ -317,6 +307,7 @@ def field_cmd(store_url: str, year: int, types: tuple[str, ...], out: Path) -> N
     """Field services: reached municipalities and FTE per 1,000 target population."""
     inputs = _load(store_url, year)
     codes = _types(inputs, types)
+    _say_left_out(_inputs_left_out(inputs, codes))
     svc = inputs.services[inputs.services["type_code"].isin(codes)]
     svc = svc[svc["forms"].map(_is_field_only)]
     if svc.empty:
@@ -337,14 +328,9 @@ def access_cmd(store_url: str, year: int, types: tuple[str, ...], out: Path, met
     """Accessibility per ORP and type (municipality points to service sites)."""
     inputs = _load(store_url, year)
     codes = _types(inputs, types)
-    params = _params(method, max_distance, sigma)
-    base = base_population(inputs, codes)
-    frames = []
-    with click.progressbar(codes, label="accessibility per service type",
-                           file=click.get_text_stream("stderr")) as bar:
-        for code in bar:
-            frames.append(access_by_orp(inputs, [code], params, base, raster=raster))
-    table = pd.concat(frames, ignore_index=True)
+    params = TerritoryParams(level="orp", type_codes=tuple(codes),
+                             access=_params(method, max_distance, sigma), raster=raster)
+    table = _territory(inputs, params).access.drop(columns="level")
     write_table(table, out, sheet=f"access {year}", year=year)
     click.echo(f"{out}: {len(table)} rows")
     _say_unreachable(table, max_distance)
@@ -374,6 +360,7 @@ def scenario_cmd(store_url: str, year: int, types: tuple[str, ...], norms: pd.Da
     write every metric before, after and the difference. The store is not changed."""
     table = read_changes_file(changes, "CHANGES")
     inputs = _load(store_url, year)
+    _say_left_out(_inputs_left_out(inputs, types or None))
     if types:  # a change to a type left out by --type changes no number: say so
         type_of = inputs.services.set_index("service_id")["type_code"].astype(str)
         for row, rec in table.iterrows():
@@ -409,6 +396,7 @@ def sensitivity_cmd(store_url: str, year: int, types: tuple[str, ...], norms: pd
     """Accessibility and access-based gaps per ORP over catchment sizes, methods and decays."""
     inputs = _load(store_url, year)
     codes = _types(inputs, types)
+    _say_left_out(_inputs_left_out(inputs, codes))
     radii, specs, norm_table = distances, decays, norms
     runs = [(m, d) for m in methods for d in specs if (m == "2sfca") == (d == "none")]
     if not runs:

@@ -9,7 +9,6 @@ type are drawn, for other layers all sites (coloured by group of types).
 from __future__ import annotations
 
 import unicodedata
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -157,9 +156,7 @@ def load_map_data(store: Any, layer_id: str = DEFAULT_LAYER, year: int | None = 
     """
     sites = parse_sites(",".join(sites)) if isinstance(sites, tuple) else parse_sites(sites)
     layer = get_layer(layer_id, layers_dir)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        frame = layer_frame(store, layer, year)
+    frame = layer_frame(store, layer, year)
     used = frame.attrs.get("year")
     mun = store.read("municipality")
     municipalities = gpd.GeoDataFrame(
@@ -188,9 +185,7 @@ def load_map_data(store: Any, layer_id: str = DEFAULT_LAYER, year: int | None = 
             except Exception:  # no sites layer defined: maps without sites
                 sites_layer = None
             if sites_layer is not None:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    site_frame = layer_frame(store, sites_layer, used)
+                site_frame = layer_frame(store, sites_layer, used)
                 points, points_legend = _sites_for(layer, site_frame, sites_layer, sites)
 
     scheme = _SCHEMES_CS.get(layer.scheme, layer.scheme)
@@ -231,6 +226,18 @@ def load_map_data(store: Any, layer_id: str = DEFAULT_LAYER, year: int | None = 
     return data
 
 
+def _orp_gaps(store: Any, type_code: str, year: int) -> pd.DataFrame | None:
+    """The ORP rows of one type's gap table (:func:`geo_kissos.analysis.territory_tables`, the
+    numbers of the CLI and the export tables); None when the year cannot be analysed."""
+    from ..analysis import AnalysisError, TerritoryParams, territory_from_store
+
+    try:
+        result = territory_from_store(store, year, TerritoryParams(level="orp", type_codes=(type_code,)))
+    except AnalysisError:
+        return None
+    return result.values(type_code, "gaps")
+
+
 def key_figures(data: MapData, layer: Layer, store: Any) -> dict[str, list[tuple[str, str]]]:
     """Numbers printed beside the legend of each ORP page.
 
@@ -256,12 +263,7 @@ def key_figures(data: MapData, layer: Layer, store: Any) -> dict[str, list[tuple
                 counts.append((p.label_cs, data.areas.groupby("orp_code")[p.field].sum(min_count=1).dropna()))
     orp_level = None
     if layer.source_kind in ("coverage", "gap", "access") and data.year is not None and not data.notice:
-        from dataclasses import replace
-
-        orp_layer = replace(layer, level="orp", source=f"gap:{layer.source_arg}", measure="gap")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            orp_level = pd.DataFrame(layer_frame(store, orp_layer, data.year)).set_index("code")
+        orp_level = _orp_gaps(store, layer.source_arg, data.year)
     unit = SERVICE_TYPE_BY_CODE[layer.source_arg].unit if orp_level is not None else ""
     unit_cs = {"beds": "Lůžka", "fte": "Úvazky"}.get(unit, "Jednotky")
     for code in data.orp_codes():

@@ -22,7 +22,6 @@ Files of an ORP go to ``<out>/<code>_<slug>/``::
 from __future__ import annotations
 
 import unicodedata
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,13 +138,11 @@ class Exporter:
             year = self.year
             if year is None:
                 raise GeoKissosError("no year with data: load population and services first")
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                inputs = load_inputs(self.store, int(year))
-                self._tables = region_tables(inputs, self.norms)
-                from ..analysis.applicants import with_waiting  # applicants' demand (issue 13)
+            inputs = load_inputs(self.store, int(year))
+            self._tables = region_tables(inputs, self.norms)
+            from ..analysis.applicants import with_waiting  # applicants' demand (issue 13)
 
-                self._tables.gaps = with_waiting(self.store, int(year), self._tables.gaps)
+            self._tables.gaps = with_waiting(self.store, int(year), self._tables.gaps)
         return self._tables
 
     # ------------------------------------------------------------------ ORPs
@@ -252,6 +249,7 @@ class Exporter:
             ("zdroj mapy", d.source),
             ("zdroj tabulek", tables_source),
             ("srovnání", "normy kraje" if self.norms is not None else "průměr kraje vážený obyvateli"),
+            *(self.tables.about_rows() if provenance.has_register(self.store) else []),
             ("vytvořeno", "geo-kissos export"),
         ]
 

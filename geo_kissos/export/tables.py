@@ -1,11 +1,12 @@
 """Coverage and gap tables of one ORP, as CSV and XLSX.
 
-The numbers come from :mod:`geo_kissos.analysis` unchanged: the *gap* table is
-:func:`~geo_kissos.analysis.compute_metrics`' ``gaps`` (ORP × service type, against the norm or the
-regional average) restricted to the ORP; the *coverage* table is
-:func:`~geo_kissos.analysis.coverage_ratios` at municipality level restricted to the ORP's
-municipalities. Both are computed once for the whole region (:class:`RegionTables`), so every ORP
-is compared with the same regional averages. Columns added for readers: ``type_name`` (the Czech
+The numbers come from :mod:`geo_kissos.analysis` unchanged: the *gap* table is the ``gaps`` of
+:func:`~geo_kissos.analysis.territory_tables` at ORP level (ORP × service type, against the norm or
+the regional average) restricted to the ORP; the *coverage* table is its ``coverage`` at
+municipality level restricted to the ORP's municipalities. Both are computed once for the whole
+region (:class:`RegionTables`), so every ORP is compared with the same regional averages; the
+services the analysis left out (with the reason) are listed on the XLSX ``about`` sheet and in
+:func:`left_out_note`. Columns added for readers: ``type_name`` (the Czech
 name of the § type), ``unit`` (``beds`` or ``fte``: what ``units`` counts, as in the network
 table) and, in the coverage table, ``orp_code``.
 
@@ -19,19 +20,14 @@ import io
 import re
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
-from ..analysis import (
-    AnalysisInputs,
-    attribute_units,
-    base_population,
-    compute_metrics,
-    coverage_ratios,
-)
+from ..analysis import AnalysisInputs, TerritoryParams, territory_tables
+from ..analysis.inputs import left_out_frame
 from ..catalogue import SERVICE_TYPE_BY_CODE
 from ..safe_cells import csv_frame, xlsx_cell
 
@@ -46,6 +42,15 @@ SHEETS: dict[str, str] = {
     "gaps": "Mezery v dostupnosti podle druhu služby (ORP × §): jednotky, potřeba, deficit/přebytek",
     "coverage": "Pokrytí obcí ORP: jednotky na 1 000 obyvatel cílové skupiny podle druhu služby",
     "applications": "Žádosti o zařazení do sítě a změny jednotek ve službách ORP (stav, body, rozhodnutí)",
+}
+
+#: Why a service is left out of the tables, in Czech (reason codes of
+#: :data:`geo_kissos.analysis.LEFT_OUT_REASONS`).
+LEFT_OUT_CS: dict[str, str] = {
+    "no_units": "bez jednotek v daném roce (v síti ani v registrované kapacitě)",
+    "no_place": "bez místa poskytování s obcí i bez územní působnosti",
+    "outside": "jednotky v obcích mimo území kraje",
+    "no_located_site": "bez místa se souřadnicemi (není v dostupnosti)",
 }
 
 #: What the columns mean, in Czech, listed on the ``about`` sheet (columns present only).
@@ -88,11 +93,19 @@ class RegionTables:
         ORP × type (``code`` is the ORP code).
     coverage : pandas.DataFrame
         Municipality × type (``code`` is the municipality code, ``orp_code`` added).
+    left_out : pandas.DataFrame
+        Services left out of both tables, with the reason
+        (:attr:`geo_kissos.analysis.TerritoryResult.left_out`).
     """
 
     year: int
     gaps: pd.DataFrame
     coverage: pd.DataFrame
+    left_out: pd.DataFrame = field(default_factory=left_out_frame)
+
+    def about_rows(self) -> list[tuple[str, str]]:
+        """Rows of the XLSX ``about`` sheet saying what was left out (none: one row saying so)."""
+        return left_out_note(self.left_out)
 
     def for_orp(self, orp_code: str) -> dict[str, pd.DataFrame]:
         """The two tables of one ORP (fresh index, rows in table order)."""
@@ -133,16 +146,32 @@ def region_tables(inputs: AnalysisInputs, norms: pd.DataFrame | None = None,
     codes = inputs.type_codes() if type_codes is None else [str(c) for c in type_codes]
     if not codes:
         empty = pd.DataFrame(columns=["code", "type_code"])
-        return RegionTables(inputs.year, empty, empty.assign(orp_code=[]))
-    gaps = compute_metrics(inputs, type_codes=codes, norms=norms, with_access=False)["gaps"]
-    base = base_population(inputs, codes)
-    units = attribute_units(inputs, base)
-    units = units[units["type_code"].isin(codes)]
-    cov = coverage_ratios(units, base, inputs.municipalities, level="municipality", norms=norms)
+        return RegionTables(inputs.year, empty, empty.assign(orp_code=[]), inputs.left_out)
+    orp = territory_tables(inputs, TerritoryParams(level="orp", type_codes=tuple(codes), norms=norms))
+    mun = territory_tables(inputs, TerritoryParams(level="municipality", type_codes=tuple(codes),
+                                                   norms=norms))
+    cov = mun.coverage
     orp_of = pd.Series(inputs.municipalities["orp_code"].astype(str).to_numpy(),
                        index=inputs.municipalities["municipality_code"].astype(str).to_numpy())
     cov.insert(cov.columns.get_loc("code") + 1, "orp_code", cov["code"].astype(str).map(orp_of))
-    return RegionTables(inputs.year, _with_type_names(gaps), _with_type_names(cov))
+    return RegionTables(inputs.year, _with_type_names(orp.gaps), _with_type_names(cov), orp.left_out)
+
+
+def left_out_note(left_out: pd.DataFrame) -> list[tuple[str, str]]:
+    """What the tables leave out, as (key, value) rows in Czech for the ``about`` sheet/footer.
+
+    One row per reason: ``vynecháno: <reason>`` → the count and the first service ids; with
+    nothing left out, one row ``vynecháno`` → ``nic``.
+    """
+    if left_out is None or left_out.empty:
+        return [("vynecháno", "nic: všechny služby roku jsou v tabulkách")]
+    rows = []
+    for reason, part in left_out.groupby("reason", sort=False):
+        ids = ", ".join(part["service_id"].astype(str).head(10))
+        more = f" a {len(part) - 10} dalších" if len(part) > 10 else ""
+        rows.append((f"vynecháno: {LEFT_OUT_CS.get(str(reason), reason)}",
+                     f"{len(part)} služeb ({ids}{more})"))
+    return rows
 
 
 with_type_names = _with_type_names
@@ -267,9 +296,11 @@ def read_xlsx_sheet(path: str | Path, sheet: str) -> pd.DataFrame:
 __all__ = [
     "COLUMNS_CS",
     "FIXED_TIME",
+    "LEFT_OUT_CS",
     "SHEETS",
     "TABLE_KINDS",
     "RegionTables",
+    "left_out_note",
     "read_xlsx_sheet",
     "region_tables",
     "with_type_names",

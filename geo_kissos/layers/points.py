@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import geopandas as gpd
@@ -23,13 +22,6 @@ POINT_COLUMNS: tuple[str, ...] = (
     "network_text", "contact", "address", "municipality_code", "municipality_name", "orp_code", "orp_name",
     "location_quality", "colour", "label", "year",
 )
-
-
-def _active(service: pd.DataFrame, year: int) -> np.ndarray:
-    start, end = pd.Timestamp(dt.date(year, 1, 1)), pd.Timestamp(dt.date(year, 12, 31))
-    vf = pd.to_datetime(service["valid_from"], errors="coerce")
-    vt = pd.to_datetime(service["valid_to"], errors="coerce")
-    return ((vf.isna() | (vf <= end)) & (vt.isna() | (vt >= start))).to_numpy(dtype=bool)
 
 
 _TARGET_PREFIX = "CilovaSkupinaOsoby/"
@@ -62,6 +54,27 @@ def _forms_cs(codes: str) -> str:
     return ", ".join(FORMS.get(f, f) for f in codes.split(";") if f)
 
 
+def _network_units(svc: pd.DataFrame, net: pd.DataFrame, cap: pd.DataFrame, year: int | None
+                   ) -> tuple[pd.Series, pd.Series]:
+    """Units in the network of each service in ``year`` as the coverage counts them, and as text.
+
+    The rule is :func:`geo_kissos.analysis.service_units` (the latest network row of the year in
+    the type's planning unit; a ``removed`` row is 0 units): a popup never shows units the
+    coverage does not count. A network row in another unit (the coverage counts the capacity
+    then) shows no network units.
+    """
+    from ..analysis.inputs import service_units
+
+    if not len(net) or year is None:
+        return pd.Series(dtype=float), pd.Series(dtype=str)
+    known = svc[svc["type_code"].isin(SERVICE_TYPE_BY_CODE)]
+    u = service_units(known, net, cap, year)
+    u = u[u["units_source"].isin(["network", "network-removed"])].set_index("service_id")
+    text = [format_count(v, unit) + (" (vyřazena ze sítě)" if src == "network-removed" else "")
+            for v, unit, src in zip(u["units"], u["unit"], u["units_source"], strict=True)]
+    return u["units"].astype(float), pd.Series(text, index=u.index, dtype=object)
+
+
 def points_frame(store: Any, layer: Layer, year: int | None, orp: str | None) -> gpd.GeoDataFrame:
     site = store.read("site")
     empty = gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in POINT_COLUMNS},
@@ -76,8 +89,10 @@ def points_frame(store: Any, layer: Layer, year: int | None, orp: str | None) ->
     net = store.read("network")
     years = years_of(net)
     used = year if year is not None else (years[-1] if years else None)
+    from ..analysis.inputs import active_in_year  # the analysis' rules, not a copy of them
+
     if used is not None and not service.empty:
-        service = service[_active(service, used)]
+        service = service[active_in_year(service, used)]
     svc = pd.DataFrame(service).astype({"service_id": str, "provider_ico": str, "type_code": str})
     site["service_id"] = site["service_id"].astype(str)
     df = site.merge(svc.rename(columns={"name": "service_name"}), on="service_id", how="inner")
@@ -99,13 +114,7 @@ def points_frame(store: Any, layer: Layer, year: int | None, orp: str | None) ->
     net = net.assign(service_id=net["service_id"].astype(str)) if len(net) else net
     nyears = (net.groupby("service_id")["year"].agg(lambda s: ";".join(str(int(y)) for y in sorted(set(s))))
               if len(net) else pd.Series(dtype=str))
-    if len(net) and used is not None:
-        ny = net[net["year"] == used].sort_values("update_date").groupby("service_id").tail(1)
-        nunits = pd.Series(ny["units"].astype(float).to_numpy(), index=ny["service_id"].to_numpy())
-        ntext = pd.Series([format_count(u, n) for u, n in zip(ny["units"], ny["unit"], strict=True)],
-                          index=ny["service_id"].to_numpy())
-    else:
-        nunits, ntext = pd.Series(dtype=float), pd.Series(dtype=str)
+    nunits, ntext = _network_units(svc, net, cap, used)
     mun = store.read("municipality")
     mun = pd.DataFrame(mun.drop(columns=mun.geometry.name)).astype({"municipality_code": str})
     mun_idx = mun.set_index("municipality_code")

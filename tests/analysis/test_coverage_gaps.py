@@ -145,15 +145,16 @@ def test_field_coverage_and_unreached(region_inputs):
     assert fc["units"].sum() == pytest.approx(9.0)
 
 
-def test_field_coverage_overlapping_services_and_empty_reach():
+def test_field_coverage_overlapping_services_and_empty_reach(caplog):
     reach = pd.DataFrame({"service_id": ["A", "A", "B", "C"],
                           "municipality_code": ["1", "2", "2", "3"]})
     svc = pd.DataFrame({"service_id": ["A", "B", "C", "D"], "type_code": ["40"] * 4,
                         "units": [3.0, 1.0, 2.0, 5.0]})
     base = pd.DataFrame({"municipality_code": ["1", "2", "3"], "type_code": ["40"] * 3,
                          "target_population": [100.0, 200.0, 0.0]})
-    with pytest.warns(UserWarning, match="no territorial reach"):
+    with caplog.at_level("INFO", logger="geo_kissos.analysis"):
         fc = field_coverage(reach, svc, base).set_index("municipality_code")
+    assert any("no territorial reach" in r.getMessage() for r in caplog.records)
     assert fc.loc["1", "units"] == pytest.approx(1.0)
     assert fc.loc["2", "units"] == pytest.approx(2.0 + 1.0)
     assert fc.loc["2", "n_services"] == 2
@@ -161,7 +162,7 @@ def test_field_coverage_overlapping_services_and_empty_reach():
     assert np.isnan(fc.loc["3", "units_per_1000"])
 
 
-def test_units_in_municipality_without_population_rows_still_count(region_inputs):
+def test_units_in_municipality_without_population_rows_still_count(region_inputs, caplog):
     base = base_population(region_inputs)
     base = base[base["municipality_code"] != "900001"]  # no population reported for m1
     units = attribute_units(region_inputs)
@@ -169,6 +170,7 @@ def test_units_in_municipality_without_population_rows_still_count(region_inputs
         ["code", "type_code"])
     assert cov.loc[("O1", "49"), "units"] == 60
     assert cov.loc[("O1", "49"), "target_population"] == 500
-    with pytest.warns(UserWarning, match="outside the territory"):
+    with caplog.at_level("INFO", logger="geo_kissos.analysis"):
         coverage_ratios(pd.DataFrame({"municipality_code": ["999999"], "type_code": ["49"],
                                       "units": [5.0]}), base, region_inputs.municipalities)
+    assert any("outside the territory" in r.getMessage() for r in caplog.records)

@@ -136,7 +136,7 @@ def test_coverage_with_integer_codes_and_fractional_bases():
     assert cov.loc["1", "difference_per_1000"] == pytest.approx(1999.5)
 
 
-def test_municipal_table_messages():
+def test_municipal_table_messages(caplog):
     with pytest.raises(AnalysisError, match=r"^units: missing or non-numeric units$"):
         municipal_table(_units(**{"1": 1.0}).assign(units=["many"]), BASE, MUN)
     with pytest.raises(AnalysisError, match=r"^base: no target population for type\(s\) \['50'\]$"):
@@ -149,8 +149,10 @@ def test_municipal_table_messages():
         municipal_table(_units(**{"1": 1.0}).drop(columns="units"), BASE, MUN)
     with pytest.raises(AnalysisError, match=r"^base: missing column\(s\) 'target_population'"):
         municipal_table(_units(**{"1": 1.0}), BASE.drop(columns="target_population"), MUN)
-    with pytest.warns(UserWarning, match=r"^2 unit row\(s\) \(7 units\) lie in municipalities outside the territory"):
+    with caplog.at_level("INFO", logger="geo_kissos.analysis"):
         table = municipal_table(_units(**{"1": 1.0, "8": 3.0, "9": 4.0}), BASE, MUN)
+    assert caplog.records[-1].getMessage().startswith(
+        "2 unit row(s) (7 units) lie in municipalities outside the territory")
     assert table.set_index("municipality_code")["units"].to_dict() == {"1": 1.0, "2": 0.0, "3": 0.0}
     assert table["target_band"].tolist() == ["65+"] * 3 and table["orp_name"].tolist() == ["Orp 1", "Orp 1", "Orp 2"]
 
@@ -218,15 +220,15 @@ def test_reach_with_integer_ids_and_an_empty_reach_split_equally():
     assert fc["n_services"].tolist() == [1, 1] and fc["units_per_1000"].tolist() == pytest.approx([10.0, 10.0])
 
 
-def test_reach_of_fractional_bases_and_its_messages():
+def test_reach_of_fractional_bases_and_its_messages(caplog):
     reach = pd.DataFrame({"service_id": ["A", "A"], "municipality_code": ["1", "2"]})
     svc = pd.DataFrame({"service_id": ["A"] + [f"N{k}" for k in range(6)], "type_code": ["40"] * 7,
                         "units": [1.0] * 7})
     base = pd.DataFrame({"municipality_code": ["1", "2"], "type_code": ["40"] * 2, "target_population": [0.1, 0.3]})
-    with pytest.warns(UserWarning) as caught:
+    with caplog.at_level("INFO", logger="geo_kissos.analysis"):
         a = allocate_by_reach(reach, svc, base)
-    assert str(caught[0].message) == ("6 service(s) have no territorial reach and are left out: "
-                                      "N0, N1, N2, N3, N4")
+    assert caplog.records[0].getMessage() == ("6 service(s) have no territorial reach and are left out: "
+                                              "N0, N1, N2, N3, N4")
     assert a["units"].tolist() == pytest.approx([0.25, 0.75])  # shares of 0.4 people, not equal
     for frame, col, what in ((reach, "municipality_code", "reach"), (svc, "units", "service units"),
                              (base, "target_population", "base")):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -31,9 +29,9 @@ def test_load_inputs_from_store_matches_in_memory(empty_store, region_inputs, re
     with empty_store.transaction() as w:
         for name, df in region_tables.items():
             w.upsert(name, df)
-    with pytest.warns(UserWarning, match="without units"):
-        loaded = load_inputs(empty_store, 2025)
+    loaded = load_inputs(empty_store, 2025)
     assert loaded.without_units == ["NOUNITS"]
+    assert loaded.left_out[["service_id", "reason"]].values.tolist() == [["NOUNITS", "no_units"]]
     assert sorted(loaded.services["service_id"]) == ["S1", "S2", "S3", "S4"]  # OLD expired
     assert loaded.services.set_index("service_id").loc["S3", "forms"] == ("field",)
     params = AccessParams(method="3sfca", max_cost=15_000)
@@ -52,12 +50,9 @@ def test_load_inputs_from_loaded_demo_store(loaded_store):
     if store.count("service") == 0 or store.count("population") == 0:
         pytest.skip("the loaded demo store has no services/population yet")
     year = int(store.read("population")["year"].max())
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        inputs = load_inputs(store, year)  # registry-only services may lack planning units
-        metrics = compute_metrics(inputs, with_access=False)
-    if inputs.without_units:
-        assert any("without units" in str(w.message) for w in caught)
+    inputs = load_inputs(store, year)  # registry-only services may lack planning units
+    metrics = compute_metrics(inputs, with_access=False)
+    assert sorted(inputs.left_out["service_id"]) == sorted(inputs.without_units)
     gaps = metrics["gaps"]
     assert len(gaps) == gaps["code"].nunique() * gaps["type_code"].nunique()
     # against the regional average, the gaps of each type balance out over the region
@@ -70,9 +65,7 @@ def test_coverage_over_years(empty_store, region_tables):
     with empty_store.transaction() as w:
         for name, df in region_tables.items():
             w.upsert(name, df)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # NOUNITS has no units
-        cov = coverage_over_years(empty_store, [2024, 2025], type_codes=["49"])
+    cov = coverage_over_years(empty_store, [2024, 2025], type_codes=["49"])
     c = cov.set_index(["year", "code"])
     # 2024: S1 had 10 beds in the network, population of 2024 (S2: 30 beds from capacity)
     assert c.loc[(2024, "O1"), "units"] == 10

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import warnings
 from pathlib import Path
 
 import matplotlib.image as mpimg
@@ -78,10 +77,8 @@ def test_png_is_a4_at_the_chosen_dpi(orp_export):
 
 def test_csv_tables_match_the_analysis_for_the_orp(orp_export, loaded_store):
     ex, res = orp_export
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        inputs = load_inputs(loaded_store, ex.year)
-        gaps = compute_metrics(inputs, with_access=False)["gaps"]
+    inputs = load_inputs(loaded_store, ex.year)
+    gaps = compute_metrics(inputs, with_access=False)["gaps"]
     expected = gaps[gaps["code"] == res.orp_code].reset_index(drop=True)
     got = read_csv(res.files["gaps.csv"])
     assert len(got) == len(expected) > 0
@@ -115,6 +112,14 @@ def test_xlsx_has_the_same_rows_as_the_csv(orp_export):
                                    c["units"].to_numpy(float), rtol=1e-12)
     about = read_xlsx_sheet(res.files["xlsx"], "about")
     assert res.orp_code in " ".join(map(str, about.iloc[:, 1]))
+    # what the analysis left out is stated, with the count and the services (or that nothing was)
+    left = ex.tables.left_out
+    said = {k: v for k, v in zip(about["key"], about["value"], strict=True) if str(k).startswith("vynecháno")}
+    if left.empty:
+        assert list(said.values()) == ["nic: všechny služby roku jsou v tabulkách"]
+    else:
+        assert sum(int(str(v).split()[0]) for v in said.values()) == len(left)
+        assert str(left["service_id"].iloc[0]) in " ".join(map(str, said.values()))
 
 
 def test_tables_name_the_unit_of_each_type(orp_export):
