@@ -24,9 +24,7 @@ from typing import Any
 import pandas as pd
 
 from ...catalogue import SERVICE_TYPE_BY_CODE
-from ..formatting import format_number
 from . import LayerSource, LeftOut, SourceValues, register_source
-from ._common import years_of
 
 log = logging.getLogger(__name__)
 
@@ -53,63 +51,61 @@ def _left_out(reason: str, what: str, ids: list[str]) -> LeftOut:
     return LeftOut(reason, f"Nezapočteno – {what}: {_services(len(ids))}{_ids_text(ids)}", len(ids), tuple(ids))
 
 
+#: Reason of :class:`~geo_kissos.analysis.TerritoryResult.left_out` -> (layer reason, Czech text).
+LEFT_OUT_TEXTS = {
+    "no_units": ("without_units", "bez kapacity (jednotek) v roce {year}"),
+    "no_place": ("placed_nowhere", "bez místa poskytování i územní působnosti"),
+    "outside": ("outside_territory", "jednotky mimo území"),
+    "no_located_site": ("no_located_site", "bez lokalizovaného místa poskytování"),
+}
+#: Layer source kind -> table of the territorial result.
+RESULT_TABLES = {"coverage": "coverage", "gap": "gaps", "access": "access"}
+
+
+def _left_outs(left_out: pd.DataFrame, year: int) -> list[LeftOut]:
+    """The result's left-out services as the layer's :class:`LeftOut` notes, one per reason."""
+    notes = []
+    for reason, rows in left_out.groupby("reason", sort=False):
+        code, what = LEFT_OUT_TEXTS.get(str(reason), (str(reason), str(reason)))
+        notes.append(_left_out(code, what.format(year=year), rows["service_id"].astype(str).tolist()))
+    return notes
+
+
 def analysis_table(store: Any, layer: Any, year: int) -> tuple[pd.DataFrame | None, list[LeftOut]]:
     """The analysis table of a ``coverage``, ``gap`` or ``access`` layer for ``year``.
 
-    The one place the layers call :mod:`geo_kissos.analysis`.
+    The one place the layers call :mod:`geo_kissos.analysis`: the territorial result
+    (:func:`geo_kissos.analysis.territory_from_store`) the CLI tables and the exports read too,
+    so the map, ``geo-kissos analysis`` and the exported tables show the same numbers.
 
     Returns
     -------
     table : pandas.DataFrame or None
-        Coverage: :func:`~geo_kissos.analysis.coverage_ratios`; gap:
-        :func:`~geo_kissos.analysis.availability_gaps` (both with ``code`` and ``type_code``);
-        access: :func:`~geo_kissos.analysis.summarise_access` (with ``code``). None when the
-        analysis refuses the inputs (:class:`geo_kissos.analysis.AnalysisError`) or, for access,
-        no site of the type is located.
+        The layer's type in the result's ``coverage``, ``gaps`` or ``access`` table (with
+        ``code`` and ``type_code``). None when the analysis refuses the inputs
+        (:class:`geo_kissos.analysis.AnalysisError`, e.g. a year without network rows) or, for
+        access, no site of the type is located.
     left_out : list of LeftOut
         What the table leaves out.
     """
     from ... import analysis as ga
 
     type_code = layer.source_arg
-    level = layer.level or "municipality"
-    left: list[LeftOut] = []
+    access = (ga.AccessParams(method=layer.access_method, max_cost=layer.access_max_distance)
+              if layer.source_kind == "access" else None)
     try:
-        inputs = ga.load_inputs(store, year)
-        of_type = set(store.read("service", {"type_code": type_code})["service_id"].astype(str))
-        without = [s for s in map(str, inputs.without_units) if s in of_type]
-        if without:
-            left.append(_left_out("without_units", f"bez kapacity (jednotek) v roce {year}", without))
-        inputs.services = inputs.services[inputs.services["type_code"].astype(str) == type_code]
-        base = ga.base_population(inputs, [type_code])
-        if layer.source_kind == "access":
-            sup = ga.supply_sites(inputs, type_code)
-            unlocated = sorted(set(inputs.services["service_id"].astype(str)) - set(sup["service_id"].astype(str)))
-            if unlocated:
-                left.append(_left_out("no_located_site", "bez lokalizovaného místa poskytování", unlocated))
-            if sup.empty:
-                return None, left
-            dem = ga.demand_points(inputs, type_code, base)
-            res = ga.floating_catchment(dem, sup, method=layer.access_method,
-                                        max_cost=layer.access_max_distance, supply_col="supply")
-            groups = dem["orp_code"] if level == "orp" else pd.Series(dem.index.astype(str), index=dem.index)
-            return ga.summarise_access(res, groups), left
-        units = ga.attribute_units(inputs, base)
-        nowhere = set(inputs.services["service_id"].astype(str)) - set(units["service_id"].astype(str))
-        if nowhere:
-            left.append(_left_out("placed_nowhere", "bez místa poskytování i územní působnosti", list(nowhere)))
-        known = set(inputs.municipalities["municipality_code"].astype(str))
-        outside = units[~units["municipality_code"].astype(str).isin(known)]
-        if len(outside):
-            lo = _left_out("outside_territory", f"{format_number(float(outside['units'].sum()), 1)} jednotek "
-                           "mimo území", outside["service_id"].astype(str).tolist())
-            left.append(lo)
-        if layer.source_kind == "coverage":
-            return ga.coverage_ratios(units, base, inputs.municipalities, level=level), left
-        return ga.availability_gaps(units, base, inputs.municipalities, level=level), left
+        params = ga.TerritoryParams(level=layer.level or "municipality", type_codes=(type_code,),
+                                    access=access)
+        result = ga.territory_from_store(store, year, params)
     except ga.AnalysisError as exc:
         log.info("layer %s, %s: the analysis refused the inputs: %s", layer.id, year, exc)
+        return None, []
+    left = _left_outs(result.left_out, year)
+    table = getattr(result, RESULT_TABLES[layer.source_kind])
+    table = table[table["type_code"].astype(str) == type_code]
+    if layer.source_kind == "access" and table.empty:
         return None, left
+    return table, left
 
 
 class _AnalysisSource(LayerSource):
@@ -122,9 +118,11 @@ class _AnalysisSource(LayerSource):
         return None if arg in SERVICE_TYPE_BY_CODE else f"unknown § type {arg!r}"
 
     def years(self, store: Any) -> list[int]:
+        from ...analysis import analysis_years
+
         if store.read("service", {"type_code": self.arg}).empty:
             return []
-        return years_of(store.read("population", {"age_band": "total"}))
+        return analysis_years(store)
 
     def source_parts(self, store: Any) -> list[str]:
         from .. import provenance
