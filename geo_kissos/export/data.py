@@ -16,7 +16,7 @@ import geopandas as gpd
 import pandas as pd
 
 from ..catalogue import SERVICE_TYPE_BY_CODE
-from ..layers import Layer, format_number, get_layer, layer_frame, layer_legend, provenance
+from ..layers import Layer, format_number, get_layer, layer_frame, layer_left_out, layer_legend, provenance
 from .maps import MapData
 
 #: Id of the points layer the service sites are taken from.
@@ -219,6 +219,7 @@ def load_map_data(store: Any, layer_id: str = DEFAULT_LAYER, year: int | None = 
         # the date of what the layer shows; none when its input is missing (never another input's)
         data_date="" if notice else format_date(provenance.layer_data_date(layer, store) or store.data_date()),
         source=source_line(layer, store),
+        left_out=layer_left_out(frame),
         notice=notice,
         synthetic=synthetic,
     )

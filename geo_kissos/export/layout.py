@@ -272,12 +272,15 @@ def draw_page_label(fig: Figure, label: str, box: Box = LAYOUT.footer) -> Axes:
 
 def draw_footer(fig: Figure, left_lines: Sequence[str], right: str = "",
                 box: Box = LAYOUT.footer) -> Axes:
-    """Footer: a rule, data date / source / CRS lines on the left, page number on the right."""
+    """Footer: a rule, data date / source / CRS lines (and what the numbers leave out, up to four
+    lines in all) on the left, page number on the right."""
     ax = block_axes(fig, box)
     ax.add_line(Line2D([0, 1], [1, 1], color=INK, linewidth=0.5))
-    for i, line in enumerate(left_lines[:3]):
-        ax.text(0, 0.82 - i * 0.3, line, ha="left", va="top", color=MUTED,
-                fontsize=fit_size(line, box.width - 22, 6.5, 5))
+    lines = list(left_lines[:4])
+    step = 0.3 if len(lines) <= 3 else 0.23  # a fourth line (what the numbers leave out) fits closer
+    for i, line in enumerate(lines):
+        ax.text(0, 0.82 - i * step, line, ha="left", va="top", color=MUTED,
+                fontsize=fit_size(line, box.width - 22, 6.5 if step == 0.3 else 5.5, 5))
     if right:
         ax.text(1, 0.82, right, ha="right", va="top", fontsize=7.5, color=INK)
     return ax

@@ -55,6 +55,9 @@ class MapData:
         Source line, as imported (:func:`geo_kissos.layers.source_line`).
     key_figures : dict
         ORP code -> list of (label, value) printed beside the legend.
+    left_out : list of str
+        What the layer's numbers leave out (:func:`geo_kissos.layers.layer_left_out`), printed
+        in the footer as the map's legend and the API's collection document say it.
     notice : str
         Said across the map when an input is missing (the register for coverage, gap, access
         and sites layers), so an empty map never reads as measured zeros.
@@ -77,6 +80,7 @@ class MapData:
     data_date: str = ""
     source: str = ""
     key_figures: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    left_out: list[str] = field(default_factory=list)
     notice: str = ""
     synthetic: bool = False
 
@@ -101,6 +105,7 @@ def _footer_lines(data: MapData) -> list[str]:
     return [
         f"{demo}{date}{year} · S-JTSK / Krovak East North (EPSG:5514) · stejné třídy pro všechny ORP · geo-kissos",
         *_source_lines(data.source),
+        *(["; ".join(data.left_out)] if data.left_out else []),
     ]
 
 

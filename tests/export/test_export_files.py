@@ -205,3 +205,20 @@ def test_all_orps_and_the_atlas(loaded_gpkg_copy, tmp_path):
     assert atlas is not None and pdf_pages(atlas) == n + 1  # title page + one per ORP
     assert all(pdf_pages(r.files["pdf"]) == 1 for r in results)
     assert pick_orp(ex) in ex.orp_codes()
+
+
+def test_the_footer_says_what_the_layer_leaves_out(loaded_store, tmp_path):
+    """The map page's footer prints what the layer's numbers leave out, as the legend does."""
+    from geo_kissos.export.data import load_map_data
+    from geo_kissos.export.maps import orp_figure
+    from geo_kissos.layers import layer_left_out
+
+    layer_id = "coverage-40-orp"  # the demo has § 40 services without units in the year
+    data = load_map_data(loaded_store, layer_id, sites="none")
+    expected = layer_left_out(layer_frame(loaded_store, get_layer(layer_id), data.year))
+    assert expected and expected[0].startswith("Nezapočteno – bez kapacity")
+    assert data.left_out == expected
+    pdf = tmp_path / "page.pdf"
+    orp_figure(data, data.orp_codes()[0]).savefig(pdf)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Nezapočteno" in " ".join(text.split())
