@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import fcntl
 import os
+import resource
+import signal
 from datetime import date
 from pathlib import Path
 
@@ -271,3 +273,27 @@ def test_gpkg_newer_layout_is_refused(tmp_path: Path):
     pyogrio.write_dataframe(meta, path, layer="gk_meta", driver="GPKG")
     with pytest.raises(StoreError, match=r"newer geo-kissos \(layout 2 > 1\)"):
         GpkgStore(path)
+
+
+def test_gpkg_a_commit_past_the_file_size_limit_is_refused_and_the_store_kept(tmp_path: Path):
+    # in this process (not a child) so that the mutation run sees which code refuses it
+    store = GpkgStore(tmp_path / "store.gpkg")
+    with store.transaction() as w:
+        w.upsert("provider", _providers("00000001"))
+    before = store.path.read_bytes()
+    many = _providers(*(f"{i:08d}" for i in range(2, 20_002)))  # far more than the limit below
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    old = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
+    resource.setrlimit(resource.RLIMIT_FSIZE, (len(before) + 64 * 1024, hard))
+    try:
+        with pytest.raises(StoreError) as exc, store.transaction() as w:
+            w.upsert("provider", many)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, old)
+    assert str(exc.value) == (f"no space left on {tmp_path} (device full or file size limit reached): nothing was "
+                              "written, store.gpkg is unchanged")
+    assert store.path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".store-")] == []
+    assert store.read("provider")["ico"].tolist() == ["00000001"]
+
