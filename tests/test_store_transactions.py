@@ -17,9 +17,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from geo_kissos.errors import StoreError
-from geo_kissos.store import GpkgStore, Store
+from geo_kissos.store import GpkgStore, PostgisStore, Store
 
 
 def _providers(*icos: str) -> pd.DataFrame:
@@ -297,3 +299,51 @@ def test_gpkg_a_commit_past_the_file_size_limit_is_refused_and_the_store_kept(tm
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".store-")] == []
     assert store.read("provider")["ico"].tolist() == ["00000001"]
 
+
+
+def test_gpkg_repr_names_the_file(tmp_path: Path):
+    assert repr(GpkgStore(tmp_path / "store.gpkg")) == f"GpkgStore('{tmp_path / 'store.gpkg'}')"
+
+
+def test_postgis_repr_names_the_server_without_the_password(pg_url: str):
+    url = make_url(pg_url).set(password="secret")
+    store = PostgisStore(url.render_as_string(hide_password=False))
+    try:
+        assert repr(store) == f"PostgisStore('{url.render_as_string(hide_password=True)}')"
+        assert "secret" not in repr(store)
+    finally:
+        store.close()
+
+
+# -- the PostGIS record locks -----------------------------------------------------------------------------
+def _free(conn, key: str) -> bool:
+    """Whether another session can take the advisory lock of ``key`` now (and so nobody holds it)."""
+    got = conn.execute(text("SELECT pg_try_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key}).scalar_one()
+    conn.rollback()  # give it back at once
+    return bool(got)
+
+
+def test_postgis_record_locks_last_until_the_transaction_ends(pg_url: str):
+    store = PostgisStore(pg_url)
+    other = store.engine.connect()
+    try:
+        with store.transaction() as w:
+            w.lock("municipality_note", ["n-2", "n-1", "n-2"])
+            assert not _free(other, "municipality_note\x1fn-1")
+            assert not _free(other, "municipality_note\x1fn-2")
+            assert _free(other, "municipality_note\x1fn-3")  # only the keys named
+            assert _free(other, "user_role\x1fn-1")  # and only in that table
+            assert _free(other, "municipality_noten-1")  # the separator is part of the key
+        assert _free(other, "municipality_note\x1fn-1") and _free(other, "municipality_note\x1fn-2")
+    finally:
+        other.close()
+        store.close()
+
+
+def test_gpkg_record_locks_are_no_ops(tmp_path: Path):
+    store = GpkgStore(tmp_path / "store.gpkg")
+    with store.transaction() as w:
+        assert w.lock("municipality_note", ["n-1"]) is None
+        assert w.lock_import("services") is None
+        w.upsert("provider", _providers("00000001"))
+    assert store.count("provider") == 1
