@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import os
 import resource
+import shutil
 import signal
 from datetime import date
 from pathlib import Path
@@ -347,3 +348,11 @@ def test_gpkg_record_locks_are_no_ops(tmp_path: Path):
         assert w.lock_import("services") is None
         w.upsert("provider", _providers("00000001"))
     assert store.count("provider") == 1
+
+
+def test_gpkg_a_commit_into_a_vanished_folder_is_not_called_a_full_disk(tmp_path: Path):
+    folder = tmp_path / "sub"
+    store = GpkgStore(folder / "store.gpkg")
+    with pytest.raises(FileNotFoundError), store.transaction() as w:  # the OS error as it is, not "no space"
+        w.upsert("provider", _providers("00000001"))
+        shutil.rmtree(folder)
