@@ -621,3 +621,71 @@ def test_schema_beside_the_register_refuses_items(tmp_path: Path, munis):
     got = _problems(path, munis, schema=other)
     assert got[0] == ("item 1 (identifikator=1)", "", "rpss.schema.json: 'nazev' is a required property")
     assert len(got) == 3
+
+
+# -- what the first mutation run of the register group let through ------------------------------------
+@pytest.mark.parametrize(("value", "kind"), [(True, "true/false"), (5, "a number"), (2.5, "a number"),
+                                             ("pob", "text"), ({"a": 1}, "an object")])
+def test_the_kind_of_a_wrong_value_is_named(tmp_path: Path, munis, value, kind):
+    path = _write(tmp_path, [_item(formy=value)])
+    assert _problems(path, munis) == [(L, "formy", f"is {kind}, expected a list of forms")]
+
+
+def test_reach_reads_ids_and_text_but_not_other_fields(tmp_path: Path, munis):
+    items = [_item("1", rozsirenePusobnostiVKraji=["Obec/500002"]),  # a plain text reference
+             _item("2", rozsirenePusobnostiVKraji=[{"id": "Obec/500001", "poznamka": "Kraj/CZ072"}]),
+             _item("3", rozsirenePusobnostiVKraji=[{"id": {"id": "Obec/500003"}}, {"id": 7, "x": ["Obec/500002"]}])]
+    data = read_register(_write(tmp_path, items), munis, on=ON)
+    pairs = [tuple(r) for r in data.reach[["service_id", "municipality_code"]].to_numpy()]
+    assert pairs == [("1", "500002"), ("2", "500001"), ("3", "500002")]
+
+
+def test_codelist_files_with_a_byte_order_mark(tmp_path: Path):
+    types = tmp_path / "druhy.json"
+    types.write_text(json.dumps({"polozky": [{"id": "D/1", "nazev": {"cs": "Azylové domy"}}]}), encoding="utf-8-sig")
+    assert read_type_codelist(types) == {"D/1": "57"}
+    schema = tmp_path / "rpss.schema.json"
+    schema.write_text(json.dumps({"properties": {"polozky": {"items": {"required": ["x"]}}}}), encoding="utf-8-sig")
+    assert [p.message for p in item_problems(item_validator(schema), {}, "r", "i")] == [
+        "rpss.schema.json: 'x' is a required property"]
+
+
+def test_every_field_of_a_file_level_problem(tmp_path: Path):
+    def first(fn, path: Path) -> tuple[str, str, str]:
+        with pytest.raises(InputError) as exc:
+            fn(path)
+        p = exc.value.problems[0]
+        return p.source, p.location, p.field
+
+    bad_utf8 = b'{"polozky": [{"id": 1, "nazev": "\xff"}]}'
+    for name, content, fn, expected in (
+        ("t.json", b"{", read_type_codelist, ("t.json", "", "polozky")),
+        ("g.json", b"{", read_target_group_codelist, ("g.json", "line 1", "")),
+        ("g.json", bad_utf8, read_target_group_codelist, ("g.json", "", "")),
+        ("g.json", b"[]", read_target_group_codelist, ("g.json", "", "polozky")),
+        ("s.json", b"{", item_validator, ("s.json", "line 1", "")),
+        ("s.json", bad_utf8, item_validator, ("s.json", "", "")),
+    ):
+        (tmp_path / name).write_bytes(content)
+        assert first(fn, tmp_path / name) == expected, (name, content)
+    (tmp_path / "s.json").write_bytes(bad_utf8)
+    with pytest.raises(InputError) as exc:
+        item_validator(tmp_path / "s.json")
+    assert exc.value.problems[0].message.startswith("not UTF-8 text: ")
+
+
+def test_schema_messages_of_other_rules_and_types(tmp_path: Path):
+    path = tmp_path / "rpss.schema.json"
+    path.write_text(json.dumps({"properties": {"polozky": {"items": {
+        "dependentRequired": {"telefon": ["email"]},
+        "properties": {"obec": {"pattern": "^Šumperk$"}, "a": {"type": "string"}, "b": {"type": "string"},
+                       "c": {"type": "string"}, "d": {"type": "string"}}}}}}), encoding="utf-8")
+    v = item_validator(path)
+    got = [(p.field, p.message) for p in item_problems(v, {"telefon": "1", "obec": "Zábřeh"}, "r", "i")]
+    assert got == [("", "rpss.schema.json: 'email' is a dependency of 'telefon'"),
+                   ("obec", "rpss.schema.json: breaks the schema's rule 'pattern' (\"^Šumperk$\")")]
+    got = [(p.field, p.message) for p in item_problems(v, {"a": {}, "b": 1.5, "c": None, "d": True}, "r", "i")]
+    assert got == [("a", "rpss.schema.json: is object, the schema wants string"),
+                   ("b", "rpss.schema.json: is number, the schema wants string"),
+                   ("c", "rpss.schema.json: is null, the schema wants string"),
+                   ("d", "rpss.schema.json: is boolean, the schema wants string")]
