@@ -689,3 +689,28 @@ def test_schema_messages_of_other_rules_and_types(tmp_path: Path):
                    ("b", "rpss.schema.json: is number, the schema wants string"),
                    ("c", "rpss.schema.json: is null, the schema wants string"),
                    ("d", "rpss.schema.json: is boolean, the schema wants string")]
+
+
+def test_date_problems_carry_the_date_parsers_message(tmp_path: Path, munis):
+    over = {"datumPoskytovaniOd": "31. 13. 2015", "datumPoskytovaniDo": "nikdy",
+            "zarizeni": [{"nazev": "B", "poskytujeOd": "zítra", "poskytujeDo": "31.12."}]}
+    got = _problems(_write(tmp_path, [_item(**over)]), munis)
+    assert [m for _, _, m in got] == ["'31. 13. 2015' is not a date (YYYY-MM-DD or D.M.YYYY)",
+                                      "'nikdy' is not a date (YYYY-MM-DD or D.M.YYYY)",
+                                      "'zítra' is not a date (YYYY-MM-DD or D.M.YYYY)",
+                                      "'31.12.' is not a date (YYYY-MM-DD or D.M.YYYY)"]
+
+
+def test_form_and_capacity_ids_are_read_by_their_last_part(tmp_path: Path, munis):
+    item = _item(formy=[{"forma": {"id": "https://data.mpsv.cz/FormaSocialniSluzby/ter"},
+                         "kapacity": [{"pocet": 3, "typ": {"id": "https://data.mpsv.cz/TypKapacitySocialniSluzby/"
+                                                                 "kontakt"}}]}])
+    data = read_register(_write(tmp_path, [item]), munis, on=ON)
+    assert data.capacity[["form", "unit", "value"]].to_numpy().tolist() == [["field", "contacts", 3.0]]
+
+
+def test_an_unknown_type_with_a_codelist_gives_no_hint(tmp_path: Path, munis):
+    codelist = {"polozky": [{"id": "DruhSocialniSluzby/13", "nazev": {"cs": "Domovy pro seniory"}}]}
+    path = _write(tmp_path, [_item(druhSocialniSluzby={"id": "DruhSocialniSluzby/99"})],
+                  **{"druhy-socialni-sluzby.json": codelist})
+    assert _problems(path, munis) == [(L, "druhSocialniSluzby", 'unknown service type {"id": "DruhSocialniSluzby/99"}')]
