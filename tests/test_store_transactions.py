@@ -134,6 +134,7 @@ def test_log_import_row_and_already_imported(empty_store: Store):
     assert row["data_date"] == pd.Timestamp("2020-12-31")
     assert pd.isna(log.loc[second, "data_date"]) and pd.isna(log.loc[second, "note"])
     assert row["imported_by"] and pd.notna(row["imported_at"])
+    assert row["imported_at"].microsecond == 0 and row["imported_at"].nanosecond == 0  # whole seconds
     assert empty_store.already_imported("population", "a" * 64)
     assert not empty_store.already_imported("services", "a" * 64)  # same file, other kind
     assert not empty_store.already_imported("population", "b" * 64)
