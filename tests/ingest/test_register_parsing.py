@@ -714,3 +714,32 @@ def test_an_unknown_type_with_a_codelist_gives_no_hint(tmp_path: Path, munis):
     path = _write(tmp_path, [_item(druhSocialniSluzby={"id": "DruhSocialniSluzby/99"})],
                   **{"druhy-socialni-sluzby.json": codelist})
     assert _problems(path, munis) == [(L, "druhSocialniSluzby", 'unknown service type {"id": "DruhSocialniSluzby/99"}')]
+
+
+def test_empty_outputs_keep_their_columns_and_crs(tmp_path: Path, munis):
+    data = read_register(_write(tmp_path, [_item(zarizeni=[], formy=[])]), munis, on=ON)
+    assert data.site.empty and data.site.crs.to_epsg() == 5514
+    assert list(data.capacity.columns) == ["service_id", "form", "unit", "value"] and data.capacity.empty
+    assert list(data.service_form.columns) == ["service_id", "form"] and data.service_form.empty
+
+
+def test_every_missing_address_point_is_counted(tmp_path: Path, munis):
+    csv = tmp_path / "adresy.csv"
+    csv.write_text("Kód ADM;Kód obce;Souřadnice Y;Souřadnice X\n11111;500001;595000;1125000\n", encoding="utf-8")
+    item = _item(zarizeni=[{"nazev": n, "adresa": {"obec": {"id": "Obec/500001"}, "kodAdresnihoMista": k}}
+                           for n, k in (("A", 11111), ("B", 22222), ("C", 33333))])
+    data = read_register(_write(tmp_path / "reg", [item]), munis, addresses=csv, on=ON)
+    assert data.warnings == ["2 facility address code(s) not found in the address-point file: placed at the "
+                             "municipality's representative point"]
+
+
+def test_an_unknown_region_problem_names_no_row(tmp_path: Path, munis):
+    with pytest.raises(InputError) as exc:
+        read_register(_write(tmp_path, [_item()]), munis, region="CZ079", on=ON)
+    p = exc.value.problems[0]
+    assert (p.source, p.location, p.field) == ("rpss.json", "", "region")
+
+
+def test_spaces_are_dropped_only_after_a_paragraph_sign():
+    assert resolve_type("§ 4 9", {}) == "49"
+    assert resolve_type("4 9", {}) is None
