@@ -357,3 +357,21 @@ def test_gpkg_a_commit_into_a_vanished_folder_is_not_called_a_full_disk(tmp_path
     with pytest.raises(FileNotFoundError), store.transaction() as w:  # the OS error as it is, not "no space"
         w.upsert("provider", _providers("00000001"))
         shutil.rmtree(folder)
+
+
+def test_points_and_missing_points_round_trip(empty_store: Store):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    with empty_store.transaction() as w:
+        w.upsert("provider", _providers("00000001"))
+        w.upsert("service", pd.DataFrame([{"service_id": "S1", "provider_ico": "00000001", "type_code": "49",
+                                           "name": "Domov"}]))
+        w.upsert("site", gpd.GeoDataFrame(
+            {"site_id": ["S1-1", "S1-2"], "service_id": ["S1", "S1"],
+             "location_quality": ["address_point", "unlocated"]},
+            geometry=[Point(-550_000.5, -1_120_000.25), None], crs=5514).rename_geometry("geom"))
+    site = empty_store.read("site").set_index("site_id")
+    assert site.crs.to_epsg() == 5514
+    assert (site.loc["S1-1", "geom"].x, site.loc["S1-1", "geom"].y) == (-550_000.5, -1_120_000.25)
+    assert site.loc["S1-2", "geom"] is None or site.loc["S1-2", "geom"].is_empty
