@@ -743,3 +743,14 @@ def test_an_unknown_region_problem_names_no_row(tmp_path: Path, munis):
 def test_spaces_are_dropped_only_after_a_paragraph_sign():
     assert resolve_type("§ 4 9", {}) == "49"
     assert resolve_type("4 9", {}) is None
+
+
+def test_a_schema_may_refer_to_itself_by_its_id(tmp_path: Path):
+    sid = "https://example.org/rpss.schema.json"
+    path = tmp_path / "rpss.schema.json"
+    path.write_text(json.dumps({"$id": sid, "$defs": {"kod": {"type": "string"}}, "properties": {"polozky": {
+        "items": {"properties": {"identifikator": {"$ref": f"{sid}#/$defs/kod"}}}}}}), encoding="utf-8")
+    v = item_validator(path)
+    assert item_problems(v, {"identifikator": "1"}, "r", "i") == []
+    assert [p.message for p in item_problems(v, {"identifikator": 1}, "r", "i")] == [
+        "rpss.schema.json: is integer, the schema wants string"]
