@@ -26,12 +26,17 @@ notices; add the test that kills it (on numbers derived by hand), or note why it
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +51,13 @@ class Group:
     modules: tuple[str, ...]
     tests: tuple[str, ...]
     note: str = ""
+    #: fnmatch patterns of mutant names (``geo_kissos.store.postgis.xǁ_PgWriterǁupsert__mutmut_3``):
+    #: only these are run and scored; empty = every mutant of ``modules``.
+    mutants: tuple[str, ...] = ()
+    #: extra pytest arguments of every run (``-k "not postgis"``).
+    pytest_args: tuple[str, ...] = ()
+    #: the tests need a PostGIS server (``TEST_DATABASE_URL``; started once when unset).
+    postgis: bool = False
 
 
 GROUPS: dict[str, Group] = {
@@ -60,6 +72,41 @@ GROUPS: dict[str, Group] = {
     "parsers": Group(("geo_kissos/ingest/tabular.py",),
                      ("tests/ingest/test_tabular_parsers.py",),
                      "the shared parsers of numbers, dates, codes and CSV dialects"),
+    # the register parser: everything of services.py that reads the file (not load_services, which
+    # writes the store), the target-group code list and the JSON-schema check; on read_register
+    # and the public readers only, no store (the store side is the gpkg/pg groups)
+    "register": Group(("geo_kissos/ingest/services.py", "geo_kissos/ingest/target_groups.py",
+                       "geo_kissos/ingest/register_schema.py"),
+                      ("tests/ingest/test_register_parsing.py", "tests/ingest/test_register_shapes.py"),
+                      "the register parser (rpss.json, the type and target-group code lists, the schema)",
+                      # every mutant of the helpers; a fixed sample of the two long functions (numbers
+                      # ending in 0: 10 %) and of the code-list and schema readers (ending in 0 or 5: 20 %)
+                      mutants=tuple(f"geo_kissos.ingest.services.x_{f}__mutmut_*" for f in (
+                          "_ref", "_norm_name", "read_type_codelist", "resolve_type", "_text",
+                          "_address_text", "_contact", "_ico", "_group_ref", "_reach_refs", "_kind",
+                          "_reach_resolver"))
+                      + ("geo_kissos.ingest.services.x__parse_item__mutmut_*0",
+                         "geo_kissos.ingest.services.x_read_register__mutmut_*0",
+                         "geo_kissos.ingest.target_groups.*__mutmut_*[05]",
+                         "geo_kissos.ingest.register_schema.*__mutmut_*[05]")),
+    # the GeoPackage store's writer, transaction, file lock and atomic commit
+    "store-gpkg": Group(("geo_kissos/store/gpkg.py",),
+                        ("tests/test_store_transactions.py",),
+                        "GeoPackage writer, transaction, lock, atomic rename",
+                        mutants=("geo_kissos.store.gpkg.xǁ_GpkgWriterǁ*", "geo_kissos.store.gpkg.xǁGpkgStoreǁ*",
+                                 "geo_kissos.store.gpkg.x__no_space__*", "geo_kissos.store.gpkg.x__no_room__*"),
+                        pytest_args=("-k", "not postgis")),
+    # the PostGIS store's transaction parts and the shared Writer/Store contract (base.py), on one
+    # PostGIS server started once for the whole group
+    "store-pg": Group(("geo_kissos/store/postgis.py", "geo_kissos/store/base.py"),
+                      ("tests/test_store.py", "tests/test_store_transactions.py",
+                       "tests/ingest/test_import_integrity.py::test_lock_kinds_do_not_block_each_other"),
+                      "PostGIS writer (upsert, delete, filters, advisory locks), transaction; base.py",
+                      mutants=("geo_kissos.store.postgis.xǁ_PgWriterǁ*",
+                               "geo_kissos.store.postgis.xǁPostgisStoreǁtransaction*",
+                               "geo_kissos.store.postgis.x__where__*", "geo_kissos.store.postgis.x__records__*",
+                               "geo_kissos.store.base.*"),
+                      pytest_args=("-k", "not gpkg"), postgis=True),
 }
 
 #: Copied beside the sources: data files the tests read (layer definitions, vendored boundaries).
@@ -90,7 +137,7 @@ def _setup_cfg(group: Group) -> str:
         f"only_mutate ={lines(group.modules)}\n"
         f"also_copy ={lines(ALSO_COPY)}\n"
         f"pytest_add_cli_args_test_selection ={lines(group.tests)}\n"
-        "pytest_add_cli_args =\n    -p\n    no:cacheprovider\n    -q\n"
+        f"pytest_add_cli_args =\n    -p\n    no:cacheprovider\n    -q{lines(group.pytest_args)}\n"
     )
 
 
@@ -126,16 +173,61 @@ def _results(work: Path, env: dict[str, str]) -> dict[str, str]:
     return status
 
 
-def run_group(name: str, group: Group, work_root: Path, show: bool, max_children: int) -> dict:
+@contextmanager
+def postgis_url(work_root: Path) -> Iterator[str]:
+    """``TEST_DATABASE_URL`` when set, else a throwaway PostGIS started the way ``.ci/run`` starts
+    it (Debian's PostgreSQL 15 + PostGIS on loopback, as ``postgres`` when run as root), stopped
+    on exit. Started once per bench command: every mutant's test run clones its databases from
+    the template on it (tests/conftest.py)."""
+    if url := os.environ.get("TEST_DATABASE_URL"):
+        yield url
+        return
+    pgbin = Path("/usr/lib/postgresql/15/bin")
+    root = os.geteuid() == 0
+
+    def as_pg(*cmd: str) -> list[str]:
+        return ["runuser", "-u", "postgres", "--", *cmd] if root else list(cmd)
+
+    work_root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="pg-", dir=work_root))
+    if root:
+        shutil.chown(tmp, "postgres", "postgres")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    data = tmp / "data"
+    subprocess.run(as_pg(str(pgbin / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+                         "--locale=C.UTF-8"), check=True, capture_output=True, cwd="/")
+    opts = (f"-c listen_addresses=127.0.0.1 -p {port} -k {tmp} -c fsync=off -c synchronous_commit=off "
+            "-c full_page_writes=off")
+    subprocess.run(as_pg(str(pgbin / "pg_ctl"), "-D", str(data), "-l", str(tmp / "server.log"), "-w", "-t", "60",
+                         "-o", opts, "start"), check=True, capture_output=True, cwd="/")
+    try:
+        subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-d", "postgres", "-qAt",
+                        "-v", "ON_ERROR_STOP=1", "-c", "CREATE EXTENSION IF NOT EXISTS postgis"],
+                       check=True, capture_output=True)
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(as_pg(str(pgbin / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "-t", "30", "stop"),
+                       capture_output=True, cwd="/")
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_group(name: str, group: Group, work_root: Path, show: bool, max_children: int,
+              database_url: str | None = None) -> dict:
     """Mutate one group in its own copy of the checkout; return the counts and the score."""
     work = work_root / name
     _copy_checkout(work)
     (work / "setup.cfg").write_text(_setup_cfg(group), encoding="utf-8")
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "GK_BENCH_VENV": str(bench_venv(work_root))}
+    if database_url:
+        env["TEST_DATABASE_URL"] = database_url
     started = time.perf_counter()
-    run = _mutmut(work, "run", "--max-children", str(max_children), env=env)
+    run = _mutmut(work, "run", "--max-children", str(max_children), *group.mutants, env=env)
     seconds = time.perf_counter() - started
     status = _results(work, env)
+    if group.mutants:  # ``results --all`` lists every mutant of the modules: score the selected ones
+        status = {m: st for m, st in status.items() if any(fnmatch.fnmatchcase(m, p) for p in group.mutants)}
     counts: dict[str, int] = {}
     for state in status.values():
         counts[state] = counts.get(state, 0) + 1
@@ -177,14 +269,18 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown group(s) {', '.join(unknown)}; use {', '.join(GROUPS)}")
     summaries = []
-    for name in args.groups or list(GROUPS):
-        s = run_group(name, GROUPS[name], args.work, args.show, args.max_children)
-        summaries.append(s)
-        score = "n/a" if s["score_pct"] is None else f"{s['score_pct']:.1f} %"
-        print(f"{name:10s} {s['killed']:4d} killed / {s['killed'] + s['survived']:4d} mutants  "
-              f"score {score}  ({s['seconds']:.0f} s){'  ERROR' if 'error' in s else ''}", flush=True)
-        if "error" in s:
-            print(s["error"], file=sys.stderr)
+    names = args.groups or list(GROUPS)
+    with ExitStack() as stack:
+        url = stack.enter_context(postgis_url(args.work)) if any(GROUPS[n].postgis for n in names) else None
+        for name in names:
+            s = run_group(name, GROUPS[name], args.work, args.show, args.max_children,
+                          url if GROUPS[name].postgis else None)
+            summaries.append(s)
+            score = "n/a" if s["score_pct"] is None else f"{s['score_pct']:.1f} %"
+            print(f"{name:10s} {s['killed']:4d} killed / {s['killed'] + s['survived']:4d} mutants  "
+                  f"score {score}  ({s['seconds']:.0f} s){'  ERROR' if 'error' in s else ''}", flush=True)
+            if "error" in s:
+                print(s["error"], file=sys.stderr)
     if args.json:
         args.json.write_text(json.dumps(summaries, indent=2), encoding="utf-8")
     return 1 if any("error" in s for s in summaries) else 0

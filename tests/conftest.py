@@ -7,23 +7,29 @@ Each test that writes gets a fresh database cloned from a migrated template (fas
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
 
 from geo_kissos.bootstrap import load_data_dir
 from geo_kissos.config import REPO_ROOT
 from geo_kissos.demo import build_demo
 from geo_kissos.store import GpkgStore, PostgisStore, Store
+from webmap import create_app
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 CHROMIUM = Path("/usr/bin/chromium")
@@ -141,19 +147,52 @@ def _loaded_gpkg(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     return path
 
 
-@pytest.fixture(scope="session")
-def _loaded_pg(pg_admin, data_dir: Path) -> Iterator[str]:
+@contextmanager
+def loaded_pg_database(pg_admin, folder: Path, prefix: str) -> Iterator[str]:
+    """A new database cloned from the migrated template with ``folder`` loaded into it.
+
+    Parameters
+    ----------
+    pg_admin
+        The value of the ``pg_admin`` fixture (admin engine, server URL, template name).
+    folder : Path
+        A data folder, loaded with :func:`geo_kissos.bootstrap.load_data_dir`.
+    prefix : str
+        Start of the database name (``gk_loaded``, ``gk_real``); a random suffix follows.
+
+    Yields
+    ------
+    str
+        The database URL; the database is dropped on exit.
+    """
     admin, url, template = pg_admin
-    name = f"gk_loaded_{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     with admin.connect() as c:
         c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    u = url.set(database=name).render_as_string(hide_password=False)
-    store = PostgisStore(u)
-    load_data_dir(store, data_dir)
-    store.close()
-    yield u
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    try:
+        u = url.set(database=name).render_as_string(hide_password=False)
+        store = PostgisStore(u)
+        try:
+            load_data_dir(store, folder)
+        finally:
+            store.close()
+        yield u
+    finally:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def load_into_pg(pg_admin) -> Callable[[Path, str], AbstractContextManager[str]]:
+    """:func:`loaded_pg_database` bound to the session's server: ``with load_into_pg(folder,
+    "gk_x") as url: ...`` (for session fixtures of other conftest files)."""
+    return lambda folder, prefix: loaded_pg_database(pg_admin, folder, prefix)
+
+
+@pytest.fixture(scope="session")
+def _loaded_pg(load_into_pg, data_dir: Path) -> Iterator[str]:
+    with load_into_pg(data_dir, "gk_loaded") as u:
+        yield u
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -202,3 +241,41 @@ def browser() -> Iterator[object]:
             yield b
         finally:
             b.close()
+
+
+@pytest.fixture
+def live_server() -> Iterator[Callable[[Store], str]]:
+    """``live_server(store)``: the web app on ``store`` (no tiles) served by werkzeug on
+    127.0.0.1 (a free port) in a thread; returns its base URL. Every server is shut down at the
+    end of the test."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    running: list[tuple[object, threading.Thread]] = []
+
+    def serve(store: Store) -> str:
+        server = make_server("127.0.0.1", 0, create_app({"STORE": store, "TILES": None}), threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        running.append((server, thread))
+        return f"http://127.0.0.1:{server.server_port}"
+
+    try:
+        yield serve
+    finally:
+        for server, thread in running:
+            server.shutdown()  # type: ignore[attr-defined]
+            thread.join()
+
+
+@pytest.fixture
+def partner_app() -> Callable[[Store], Flask]:
+    """``partner_app(store)``: the web app with accounts on ``store`` as the partners' web tests
+    (needs, applicants) use it: a fixed secret, cookies allowed over plain http, errors
+    answered as pages (not propagated)."""
+
+    def make(store: Store) -> Flask:
+        app = create_app({"STORE": store, "TILES": None, "SECRET_KEY": "test-secret",
+                          "COOKIE_SECURE": False})
+        app.config["PROPAGATE_EXCEPTIONS"] = False
+        return app
+
+    return make

@@ -13,17 +13,13 @@ from geo_kissos.accounts.roles import Actor
 from geo_kissos.accounts.testing import csrf_token, web_login
 from geo_kissos.analysis import applicants as agg
 from geo_kissos.collect import applicants as ap
-from webmap import create_app
 
 RC = ["455101/123", "5606151232", "445312/789"]
 
 
 @pytest.fixture
-def app(homes_store, people):
-    app = create_app({"STORE": homes_store, "TILES": None, "SECRET_KEY": "test-secret",
-                      "SESSION_COOKIE_SECURE": False})
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-    return app
+def app(partner_app, homes_store, people):
+    return partner_app(homes_store)
 
 
 def _login(client, name: str) -> None:

@@ -9,17 +9,13 @@ from openpyxl import load_workbook
 
 from geo_kissos.accounts.testing import JESENIK, OLOMOUC, csrf_token, municipality_of, web_login
 from geo_kissos.collect import needs
-from webmap import create_app
 
 PERIOD = "2027-2029"
 
 
 @pytest.fixture
-def app(territory_store, accounts):
-    app = create_app({"STORE": territory_store, "TILES": None, "SECRET_KEY": "test-secret",
-                      "SESSION_COOKIE_SECURE": False})
-    app.config["PROPAGATE_EXCEPTIONS"] = False
-    return app
+def app(partner_app, territory_store, accounts):
+    return partner_app(territory_store)
 
 
 def _login(client, name: str) -> None:

@@ -8,12 +8,10 @@ says so instead of drawing zeros.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from geo_kissos.bootstrap import load_data_dir
 from geo_kissos.store import GpkgStore, PostgisStore, Store
@@ -31,18 +29,9 @@ def _real_gpkg(real_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 @pytest.fixture(scope="session")
-def _real_pg(real_data_dir: Path, pg_admin) -> Iterator[str]:
-    admin, url, template = pg_admin
-    name = f"gk_real_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    u = url.set(database=name).render_as_string(hide_password=False)
-    store = PostgisStore(u)
-    load_data_dir(store, real_data_dir)
-    store.close()
-    yield u
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+def _real_pg(real_data_dir: Path, load_into_pg) -> Iterator[str]:
+    with load_into_pg(real_data_dir, "gk_real") as u:
+        yield u
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -8,15 +8,9 @@ Skipped, saying so, when the real folder is absent (fixture ``real_data_dir``) o
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections.abc import Iterator
-
 import pytest
-from werkzeug.serving import make_server
 
 from geo_kissos.store import Store
-from webmap import create_app
 
 pytestmark = pytest.mark.browser
 
@@ -25,16 +19,8 @@ READY_MS = 60_000
 
 
 @pytest.fixture
-def real_url(real_gpkg_store: Store) -> Iterator[str]:
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", 0, create_app({"STORE": real_gpkg_store, "TILES": None}), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
+def real_url(real_gpkg_store: Store, live_server) -> str:
+    return live_server(real_gpkg_store)
 
 
 def test_real_region_in_chromium(browser, real_url: str) -> None:
