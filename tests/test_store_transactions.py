@@ -217,12 +217,15 @@ def test_gpkg_writer_waits_then_gives_up_with_a_clear_error(tmp_path: Path, monk
 
 
 def test_gpkg_a_transaction_that_touches_nothing_does_not_rewrite_the_file(tmp_path: Path):
-    # (a transaction that only reads does rewrite it today: the writer keeps what it read as
-    # tables to write back; harmless for the content, noted in bench/MUTATION.md)
     store = GpkgStore(tmp_path / "store.gpkg")
     ino = store.path.stat().st_ino
     with store.transaction():
         pass
+    assert store.path.stat().st_ino == ino
+    with store.transaction() as w:  # reads only, and writes that change nothing: no commit
+        assert w.read("provider").empty and w.read("service_type", {"type_code": "49"}).shape[0] == 1
+        assert w.upsert("provider", _providers("00000001").iloc[0:0]) == 0
+        assert w.delete("provider") == 0 and w.delete("reach", {"service_id": "S9"}) == 0
     assert store.path.stat().st_ino == ino
     with store.transaction() as w:
         w.upsert("provider", _providers("00000001"))

@@ -80,7 +80,8 @@ def _no_room(folder: Path, tmp: str) -> bool:
 class _GpkgWriter(Writer):
     def __init__(self, store: GpkgStore):
         self._store = store
-        self._tables: dict[str, pd.DataFrame] = {}
+        self._tables: dict[str, pd.DataFrame] = {}  # read or written in the transaction
+        self.changed: set[str] = set()  # written: only these make the commit rewrite the file
 
     def read(self, table: str, where: dict[str, Any] | None = None) -> pd.DataFrame:
         if table not in self._tables:
@@ -97,19 +98,23 @@ class _GpkgWriter(Writer):
         keep = ~pd.MultiIndex.from_frame(old[key]).isin(pd.MultiIndex.from_frame(new[key]))
         merged = pd.concat([old.loc[keep], new], ignore_index=True) if len(old) else new
         self._tables[table] = frames.coerce(table, merged)
+        self.changed.add(table)
         return len(new)
 
     def delete(self, table: str, where: dict[str, Any] | None = None) -> int:
         old = self.read(table)
         gone = frames.select(old, where)
         if where is None:
-            self._tables[table] = old.iloc[0:0]
+            if len(old):
+                self._tables[table] = old.iloc[0:0]
+                self.changed.add(table)
             return len(old)
         if gone.empty:
             return 0
         key = list(frames.spec(table).key)
         keep = ~pd.MultiIndex.from_frame(old[key]).isin(pd.MultiIndex.from_frame(gone[key]))
         self._tables[table] = old.loc[keep].reset_index(drop=True)
+        self.changed.add(table)
         return len(gone)
 
 
@@ -261,8 +266,8 @@ class GpkgStore(Store):
             self._stamp = None  # another process may have committed since our last read
             writer = _GpkgWriter(self)
             yield writer
-            if writer._tables:
+            if writer.changed:  # a transaction that only read leaves the file as it is
                 current = {name: self.read(name) for name in TABLES}
-                current.update(writer._tables)
+                current.update({name: writer._tables[name] for name in writer.changed})
                 self._write_all(current)
                 self._stamp = None
