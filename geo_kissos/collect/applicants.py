@@ -53,7 +53,6 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import os
 import re
 import time
 import unicodedata
@@ -65,6 +64,7 @@ import pandas as pd
 
 from ..accounts import audit
 from ..accounts.roles import PROVIDER, Actor
+from ..config import get_config
 from ..errors import InputError, PermissionDenied, Problem
 from ..store.base import Store
 from .pseudonym import PseudonymKey, load_key, normalise_birth_number
@@ -131,9 +131,7 @@ _YMD = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00)?)?$")
 
 def retention_months(environ: dict[str, str] | None = None) -> int:
     """Months a closed application is kept (``GEO_KISSOS_APPLICANTS_RETENTION_MONTHS``, default 24)."""
-    env = os.environ if environ is None else environ
-    raw = env.get(RETENTION_ENV, "")
-    return int(raw) if raw.strip().isdigit() else DEFAULT_RETENTION_MONTHS
+    return get_config(environ).applicants_retention_months
 
 
 # --------------------------------------------------------------------------- reading a file
