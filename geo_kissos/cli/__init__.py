@@ -49,8 +49,9 @@ def _docstring(module: str, attr: str) -> str | None:
             _SOURCES[module] = resources.files(__name__).joinpath(f"{module}.py").read_text(encoding="utf-8")
         except OSError:  # installed without sources: the caller imports the module
             _SOURCES[module] = ""
-    m = re.search(rf'^def {re.escape(attr)}\(.*?\):\s*\n\s+(?P<q>"""|\'\'\')(?P<doc>.*?)(?P=q)',
-                  _SOURCES[module], re.DOTALL | re.MULTILINE)
+    # the signature may span indented lines (or a closing parenthesis at the margin), not a new statement
+    m = re.search(rf'^def {re.escape(attr)}\((?:[^\n]|\n[ \t)])*?\)(?:\s*->[^:\n]*)?:[ \t]*\n[ \t]+'
+                  r'(?P<q>"""|\'\'\')(?P<doc>.*?)(?P=q)', _SOURCES[module], re.DOTALL | re.MULTILINE)
     return inspect.cleandoc(m["doc"]) if m else None
 
 
