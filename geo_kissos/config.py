@@ -188,11 +188,18 @@ class Config(BaseSettings):
             raise ValueError("give an http(s) URL template with {z}, {x} and {y}, or nothing for no background")
         return v
 
-    @field_validator("public_url", "download_base_url", "oidc_issuer")
+    @field_validator("public_url", "oidc_issuer")
     @classmethod
     def _http_url(cls, v: str | None) -> str | None:
         if v is not None and not re.match(r"^https?://[^/\s]+", v.strip()):
             raise ValueError("give an http(s) URL such as https://mapa.example.cz")
+        return None if v is None else v.strip()
+
+    @field_validator("download_base_url")
+    @classmethod
+    def _base_url(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^(https?://[^/\s]+|file:)", v.strip()):
+            raise ValueError("give an http(s) address such as http://mirror.example.cz (or a file: URL)")
         return None if v is None else v.strip()
 
     @field_validator("bind")

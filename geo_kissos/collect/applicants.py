@@ -64,7 +64,7 @@ import pandas as pd
 
 from ..accounts import audit
 from ..accounts.roles import PROVIDER, Actor
-from ..config import get_config
+from ..config import Config, get_config
 from ..errors import InputError, PermissionDenied, Problem
 from ..store.base import Store
 from .pseudonym import PseudonymKey, load_key, normalise_birth_number
@@ -85,7 +85,7 @@ RESIDENTIAL_TYPES: tuple[str, ...] = ("48", "49", "50", "51")
 STATUSES: dict[str, str] = {"waiting": "čeká", "admitted": "přijat(a)", "withdrawn": "zrušena",
                             "died": "zemřel(a)"}
 RETENTION_ENV = "GEO_KISSOS_APPLICANTS_RETENTION_MONTHS"
-DEFAULT_RETENTION_MONTHS = 24
+DEFAULT_RETENTION_MONTHS: int = Config.model_fields["applicants_retention_months"].default
 MAX_ROWS = 100_000
 
 
