@@ -51,7 +51,7 @@ from flask import Flask, Response, jsonify, request, send_from_directory
 from werkzeug.exceptions import BadRequest
 from werkzeug.sansio.utils import host_is_trusted
 
-from geo_kissos.config import OSM_TILES, get_config  # noqa: F401 - OSM_TILES re-exported (webmap.OSM_TILES)
+from geo_kissos.config import OSM_TILES, get_config
 from geo_kissos.errors import ConfigError
 from geo_kissos.layers import load_layers
 from geo_kissos.store import default_store_url, open_store
@@ -59,7 +59,7 @@ from geo_kissos.store import default_store_url, open_store
 from .data import MapData
 from .security import init_security
 
-__all__ = ["create_app"]
+__all__ = ["OSM_TILES", "create_app"]
 
 _UNSET = object()
 
