@@ -1,7 +1,7 @@
 """The interactive market map: a Flask app serving a Folium/Leaflet page and an OGC API - Features.
 
-Configuration (``create_app(config)`` keys, else the environment)
------------------------------------------------------------------
+Configuration (``create_app(config)`` keys, else :func:`geo_kissos.config.get_config`)
+-------------------------------------------------------------------------------------
 ``STORE``
     An open :class:`geo_kissos.store.Store` to use (tests pass one); otherwise the store at
     ``DATABASE_URL`` / ``GEO_KISSOS_DATABASE_URL`` (default ``var/geo-kissos.gpkg``) is opened
@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from collections.abc import Callable, Iterable
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -57,6 +56,7 @@ from flask import Flask, Response, jsonify, request, send_from_directory
 from werkzeug.exceptions import BadRequest
 from werkzeug.sansio.utils import host_is_trusted
 
+from geo_kissos.config import OSM_TILES, get_config
 from geo_kissos.errors import ConfigError
 from geo_kissos.layers import load_layers
 from geo_kissos.store import default_store_url, open_store
@@ -65,11 +65,10 @@ from .data import MapData
 from .errors import init_errors
 from .security import init_security
 
-__all__ = ["create_app"]
+__all__ = ["OSM_TILES", "create_app"]
 
 logger = logging.getLogger(__name__)
 
-OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 _UNSET = object()
 
 
@@ -88,19 +87,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     cfg = dict(config or {})
+    env = get_config()
     tiles = cfg.pop("TILES", _UNSET)
     if tiles is _UNSET:
-        tiles = os.environ.get("GEO_KISSOS_TILES", OSM_TILES)
+        tiles = env.tiles
     store = cfg.pop("STORE", None)
     if store is None:
         store = open_store(cfg.pop("DATABASE_URL", None) or default_store_url())
     layers = load_layers(cfg.pop("LAYERS_DIR", None))
-    ttl = float(cfg.pop("CACHE_SECONDS", os.environ.get("GEO_KISSOS_CACHE_SECONDS", 300)))
-    public_url = cfg.pop("PUBLIC_URL", None) or os.environ.get("GEO_KISSOS_PUBLIC_URL") or None
+    ttl = float(cfg.pop("CACHE_SECONDS", env.cache_seconds))
+    public_url = cfg.pop("PUBLIC_URL", None) or env.public_url
     trusted = cfg.pop("TRUSTED_HOSTS", None)
     trusted_proxies = cfg.pop("TRUSTED_PROXIES", None)
-    if trusted is None and os.environ.get("GEO_KISSOS_TRUSTED_HOSTS", "").strip():
-        trusted = os.environ["GEO_KISSOS_TRUSTED_HOSTS"]
+    if trusted is None:
+        trusted = env.trusted_hosts
     app.config.update(TILES=tiles or None, DEFAULT_LAYER=cfg.pop("DEFAULT_LAYER", "population-65-share"), **cfg)
     data = MapData(store, layers, ttl=ttl)
     app.extensions["geo_kissos"] = data

@@ -50,7 +50,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import os
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
@@ -77,12 +76,14 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from pydantic import SecretStr
 from wtforms import HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from geo_kissos.accounts import audit, notes, users
 from geo_kissos.accounts.roles import ADMIN, ORP_COORDINATOR, PROVIDER, REGION_PLANNER, ROLES, Actor
+from geo_kissos.config import get_config
 from geo_kissos.errors import GeoKissosError, InputError, NotAuthenticated, PermissionDenied, Problem
 from geo_kissos.store import Store
 
@@ -473,14 +474,14 @@ def init_accounts(app: Flask) -> None:
     """Sessions, CSRF on every form, login throttling and the ``/ucet`` pages, on ``app``."""
     cfg = app.config
     if not cfg.get("SECRET_KEY"):
-        env = os.environ.get("GEO_KISSOS_SECRET_KEY")
+        env = get_config().secret_key
         if not env:
             log.warning("GEO_KISSOS_SECRET_KEY is not set: a random key is used, sessions end at restart "
                         "and do not work across several server processes")
-        cfg["SECRET_KEY"] = env or secrets.token_hex(32)
-    secure = cfg.get("COOKIE_SECURE", os.environ.get("GEO_KISSOS_COOKIE_SECURE", "1"))
+        cfg["SECRET_KEY"] = env.get_secret_value() if env else secrets.token_hex(32)
+    secure = cfg.get("COOKIE_SECURE", get_config().cookie_secure)
     secure = secure if isinstance(secure, bool) else str(secure).strip().lower() not in ("0", "false", "no", "")
-    hours = float(cfg.get("SESSION_HOURS", os.environ.get("GEO_KISSOS_SESSION_HOURS", 8)))
+    hours = float(cfg.get("SESSION_HOURS", get_config().session_hours))
     cfg.update(
         SESSION_COOKIE_SECURE=secure, SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="gk_session" if cfg.get("SESSION_COOKIE_NAME") in (None, "session")
@@ -494,7 +495,8 @@ def init_accounts(app: Flask) -> None:
     cfg.setdefault("LOGIN_USER_LIMITS", "10 per hour")
     cfg.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     for key in ("OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET"):
-        cfg.setdefault(key, os.environ.get(f"GEO_KISSOS_{key}"))
+        value = getattr(get_config(), key.lower())
+        cfg.setdefault(key, value.get_secret_value() if isinstance(value, SecretStr) else value)
     login_manager.init_app(app)
     login_manager.session_protection = "strong"
     login_manager.user_loader(_load)

@@ -6,9 +6,8 @@ Workers: ``GEO_KISSOS_WORKERS`` (default one per CPU core), threads ``GEO_KISSOS
 
 from __future__ import annotations
 
-import os
-
+from geo_kissos.config import get_config
 from webmap.serving import gunicorn_options
 
-_host, _, _port = os.environ.get("GEO_KISSOS_BIND", "127.0.0.1:5000").rpartition(":")
+_host, _, _port = get_config().bind.rpartition(":")
 globals().update(gunicorn_options(_host.strip("[]") or "127.0.0.1", int(_port or 5000)))

@@ -10,7 +10,6 @@ municipalities that have not reported are on the ORP's page.
 from __future__ import annotations
 
 import io
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -26,13 +25,14 @@ from geo_kissos.accounts import audit
 from geo_kissos.accounts.roles import ORP_COORDINATOR, REGION_PLANNER
 from geo_kissos.analysis.needs import AGREEMENT, missing_reports, needs_comparison
 from geo_kissos.collect import needs, needs_template
+from geo_kissos.config import get_config
 from geo_kissos.errors import InputError, PermissionDenied, Problem
 
 from .accounts import PostForm, current_actor, role_required, store
 
 bp = Blueprint("needs", __name__, url_prefix="/ucet/potrebnost", template_folder="templates")
 #: The period offered first (the next medium-term plan).
-DEFAULT_PERIOD = os.environ.get("GEO_KISSOS_PLAN_PERIOD", "2027-2029")
+DEFAULT_PERIOD = get_config().plan_period
 MAX_UPLOAD = 5 * 1024 * 1024
 WHOLE = "orp"
 

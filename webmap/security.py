@@ -25,13 +25,14 @@ so a client cannot forge the links the API writes.
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from geo_kissos.config import get_config
 
 __all__ = ["csp_nonce", "init_security", "nonce_scripts"]
 
@@ -102,7 +103,7 @@ def init_security(app: Flask, trusted_proxies: int | None = None) -> None:
         Proxies in front of the app (default ``GEO_KISSOS_TRUSTED_PROXIES`` or 0).
     """
     if trusted_proxies is None:
-        trusted_proxies = int(os.environ.get("GEO_KISSOS_TRUSTED_PROXIES", "0") or 0)
+        trusted_proxies = get_config().trusted_proxies
     if trusted_proxies < 0:
         raise ValueError("TRUSTED_PROXIES must be 0 or more")
     app.config["TRUSTED_PROXIES"] = trusted_proxies

@@ -19,6 +19,8 @@ from typing import Any
 
 from flask import Flask
 
+from geo_kissos.config import get_config
+
 log = logging.getLogger(__name__)
 
 
@@ -61,8 +63,9 @@ def is_loopback(host: str) -> bool:
 
 def gunicorn_options(host: str = "127.0.0.1", port: int = 5000) -> dict[str, Any]:
     """gunicorn settings: bind, workers per core, threads, timeouts, logs to stderr."""
-    workers = int(os.environ.get("GEO_KISSOS_WORKERS", "0") or 0) or cpu_cores()
-    threads = int(os.environ.get("GEO_KISSOS_THREADS", "4") or 4)
+    env = get_config()
+    workers = env.workers or cpu_cores()
+    threads = env.threads
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     return {
         "bind": bind,
@@ -72,12 +75,12 @@ def gunicorn_options(host: str = "127.0.0.1", port: int = 5000) -> dict[str, Any
         "timeout": 120,  # the first build of a large layer may take a while
         "graceful_timeout": 30,
         "keepalive": 5,
-        "accesslog": os.environ.get("GEO_KISSOS_ACCESS_LOG", "-") or None,  # "" turns it off
+        "accesslog": env.access_log or None,  # "" turns it off
         "errorlog": "-",
         # the addresses of proxies whose X-Forwarded-* gunicorn itself trusts (the app's
         # ProxyFix is set by GEO_KISSOS_TRUSTED_PROXIES)
         "control_socket_disable": True,  # no admin socket in the home folder
-        "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
+        "forwarded_allow_ips": env.forwarded_allow_ips,
     }
 
 

@@ -2,38 +2,78 @@
 
 The sub-commands live in modules of this package that import the heavy libraries (geopandas,
 matplotlib, folium, scipy); :class:`LazyGroup` imports a module only when one of its commands
-runs, so ``geo-kissos --help`` answers at once.
+runs, so ``geo-kissos --help`` answers at once. The short help it lists is read from the command's
+own docstring in the module's source (:func:`short_help`), so it is written in one place only.
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
+import re
 import sys
+from importlib import resources
 
 import click
+from click.utils import make_default_short_help
 
 from ..errors import GeoKissosError, InputError
 from ..logs import setup_logging
 
-__all__ = ["COMMANDS", "LazyGroup", "main"]
+__all__ = ["COMMANDS", "LazyGroup", "main", "short_help"]
 
-#: Top-level command -> (module of this package, attribute, short help shown by ``--help``).
-#: A test checks that the short help is the command's own.
-COMMANDS: dict[str, tuple[str, str, str]] = {
-    "analysis": ("analysis", "analysis", "Coverage, accessibility and gap analysis..."),
-    "applicants": ("applicants", "applicants", "The applicants' register: providers'..."),
-    "applications": ("applications", "applications", "Network applications and decisions (KISSoS..."),
-    "boundaries": ("boundaries", "group", "Municipality, ORP and region boundaries."),
-    "demo": ("data", "demo", "Synthetic demo data (official formats,..."),
-    "download": ("download", "download", "Fetch the official sources of the region..."),
-    "export": ("export", "export", "Export coverage maps (PNG, PDF, HTML) and..."),
-    "ingest": ("ingest", "group", "Import inputs other than boundaries (load..."),
-    "needs": ("needs", "needs", "Municipalities' reported needs (KISSoS..."),
-    "serve": ("web", "serve", "Serve the market map (http://HOST:PORT/)..."),
-    "setup": ("data", "setup", "Load a data folder into the store; builds..."),
-    "store": ("data", "store_group", "Inspect the store."),
-    "users": ("users", "users_group", "Accounts of the partners' pages: add,..."),
+#: Top-level command -> (module of this package, attribute: the decorated function's name).
+#: The short help is the command's docstring (:func:`short_help`).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "analysis": ("analysis", "analysis"),
+    "applicants": ("applicants", "applicants"),
+    "applications": ("applications", "applications"),
+    "boundaries": ("boundaries", "group"),
+    "demo": ("data", "demo"),
+    "download": ("download", "download"),
+    "export": ("export", "export"),
+    "ingest": ("ingest", "group"),
+    "needs": ("needs", "needs"),
+    "serve": ("web", "serve"),
+    "setup": ("data", "setup"),
+    "store": ("data", "store_group"),
+    "users": ("users", "users_group"),
 }
+
+_SOURCES: dict[str, str] = {}
+
+
+def _docstring(module: str, attr: str) -> str | None:
+    """The docstring of ``def attr(`` in the source of ``module``, read without importing it."""
+    if module not in _SOURCES:
+        try:
+            _SOURCES[module] = resources.files(__name__).joinpath(f"{module}.py").read_text(encoding="utf-8")
+        except OSError:  # installed without sources: the caller imports the module
+            _SOURCES[module] = ""
+    # the signature may span indented lines (or a closing parenthesis at the margin), not a new statement
+    m = re.search(rf'^def {re.escape(attr)}\((?:[^\n]|\n[ \t)])*?\)(?:\s*->[^:\n]*)?:[ \t]*\n[ \t]+'
+                  r'(?P<q>"""|\'\'\')(?P<doc>.*?)(?P=q)', _SOURCES[module], re.DOTALL | re.MULTILINE)
+    return inspect.cleandoc(m["doc"]) if m else None
+
+
+def short_help(name: str, limit: int = 45) -> str:
+    """The short help of the top-level command ``name``, as click derives it from the docstring.
+
+    The command's module is not imported (it imports geopandas, matplotlib, ...) unless its source
+    cannot be read or the function has no plain docstring.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`COMMANDS`.
+    limit : int
+        Width available, as in :meth:`click.Command.get_short_help_str`.
+    """
+    module, attr = COMMANDS[name]
+    doc = _docstring(module, attr)
+    if doc is None:
+        return getattr(importlib.import_module(f"{__name__}.{module}"), attr).get_short_help_str(limit)
+    return make_default_short_help(doc.split("\f", 1)[0], limit).strip()
 
 
 class LazyGroup(click.Group):
@@ -45,7 +85,7 @@ class LazyGroup(click.Group):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         cmd = super().get_command(ctx, cmd_name)
         if cmd is None and cmd_name in COMMANDS:
-            module, attr, _ = COMMANDS[cmd_name]
+            module, attr = COMMANDS[cmd_name]
             cmd = getattr(importlib.import_module(f"{__name__}.{module}"), attr)
             self.add_command(cmd, cmd_name)
         return cmd
@@ -60,7 +100,7 @@ class LazyGroup(click.Group):
                     continue
                 rows.append((name, cmd.get_short_help_str(formatter.width - 6 - len(name))))
             else:
-                rows.append((name, COMMANDS[name][2]))
+                rows.append((name, short_help(name, formatter.width - 6 - len(name))))
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)

@@ -8,7 +8,7 @@ import click
 import pandas as pd
 
 from ..bootstrap import load_data_dir
-from ..config import data_dir
+from ..config import data_dir, get_config
 from ..demo import build_demo
 from ..schema import TABLES
 from .options import open_cli_store, store_option
@@ -72,7 +72,8 @@ def store_group() -> None:
 @store_group.command("info")
 @store_option
 def info(store_url: str) -> None:
-    """Row counts per table and the data date."""
+    """The effective settings (secrets masked), row counts per table and the data date."""
+    click.echo("\n".join(get_config().describe()))
     with open_cli_store(store_url, exists=True) as store:
         click.echo(f"store: {store.url}")
         for name in TABLES:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import click
 
 from .options import open_cli_store, store_option
@@ -21,6 +19,8 @@ def serve(host: str, port: int, no_tiles: bool, production: bool, store_url: str
     """Serve the market map (http://HOST:PORT/) and its OGC API - Features (/api)."""
     from webmap import create_app
     from webmap.serving import gunicorn_options, is_loopback, run_gunicorn, warm_in_background
+
+    from ..config import get_config
 
     shown = f"[{host}]" if ":" in host else host
     if not is_loopback(host):
@@ -45,7 +45,7 @@ def serve(host: str, port: int, no_tiles: bool, production: bool, store_url: str
         return
     from werkzeug.serving import run_simple
 
-    if is_loopback(host) and "GEO_KISSOS_COOKIE_SECURE" not in os.environ:
+    if is_loopback(host) and "cookie_secure" not in get_config().model_fields_set:
         # the development server speaks plain http on this computer: a Secure session cookie
         # would never come back, and the partners' login would fail silently
         config["COOKIE_SECURE"] = False

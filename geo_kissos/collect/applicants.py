@@ -53,7 +53,6 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import os
 import re
 import time
 import unicodedata
@@ -65,6 +64,7 @@ import pandas as pd
 
 from ..accounts import audit
 from ..accounts.roles import PROVIDER, Actor
+from ..config import Config, get_config
 from ..errors import InputError, PermissionDenied, Problem
 from ..store.base import Store
 from .pseudonym import PseudonymKey, load_key, normalise_birth_number
@@ -85,7 +85,7 @@ RESIDENTIAL_TYPES: tuple[str, ...] = ("48", "49", "50", "51")
 STATUSES: dict[str, str] = {"waiting": "čeká", "admitted": "přijat(a)", "withdrawn": "zrušena",
                             "died": "zemřel(a)"}
 RETENTION_ENV = "GEO_KISSOS_APPLICANTS_RETENTION_MONTHS"
-DEFAULT_RETENTION_MONTHS = 24
+DEFAULT_RETENTION_MONTHS: int = Config.model_fields["applicants_retention_months"].default
 MAX_ROWS = 100_000
 
 
@@ -131,9 +131,7 @@ _YMD = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00)?)?$")
 
 def retention_months(environ: dict[str, str] | None = None) -> int:
     """Months a closed application is kept (``GEO_KISSOS_APPLICANTS_RETENTION_MONTHS``, default 24)."""
-    env = os.environ if environ is None else environ
-    raw = env.get(RETENTION_ENV, "")
-    return int(raw) if raw.strip().isdigit() else DEFAULT_RETENTION_MONTHS
+    return get_config(environ).applicants_retention_months
 
 
 # --------------------------------------------------------------------------- reading a file

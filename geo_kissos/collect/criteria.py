@@ -16,13 +16,13 @@ the weighted total of an application is ``sum(weight * score)``.
 
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from ..config import get_config
 from ..errors import InputError, Problem
 
 __all__ = ["KINDS", "Criterion", "Round", "Settings", "load_settings", "settings", "use_settings"]
@@ -124,7 +124,7 @@ def parse_settings(data: dict[str, Any], source: str = "planning.toml") -> Setti
 
 def load_settings(path: str | Path | None = None) -> Settings:
     """Read a planning TOML (default: ``GEO_KISSOS_PLANNING`` or the packaged file)."""
-    p = Path(path or os.environ.get("GEO_KISSOS_PLANNING") or DEFAULT_FILE)
+    p = Path(path or get_config().planning or DEFAULT_FILE)
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:

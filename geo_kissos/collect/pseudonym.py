@@ -37,11 +37,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
 from datetime import date
-from pathlib import Path
 
+from ..config import get_config
 from ..errors import ConfigError
 
 __all__ = ["ENV_KEY", "ENV_KEY_FILE", "MIN_KEY_BYTES", "PseudonymKey", "load_key",
@@ -89,11 +88,11 @@ def load_key(environ: dict[str, str] | None = None) -> PseudonymKey:
     ConfigError
         Neither is set, the file cannot be read, or the key is shorter than 32 bytes.
     """
-    env = os.environ if environ is None else environ
-    if env.get(ENV_KEY):
-        return PseudonymKey(env[ENV_KEY].encode("utf-8"))
-    if env.get(ENV_KEY_FILE):
-        path = Path(env[ENV_KEY_FILE])
+    env = get_config(environ)
+    if env.pseudonym_key is not None:
+        return PseudonymKey(env.pseudonym_key.get_secret_value().encode("utf-8"))
+    if env.pseudonym_key_file is not None:
+        path = env.pseudonym_key_file
         try:
             raw = path.read_bytes().strip()
         except OSError as exc:

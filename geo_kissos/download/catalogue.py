@@ -9,14 +9,13 @@ to one source only (after the global one).
 
 from __future__ import annotations
 
-import os
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from ..config import boundaries_dir
+from ..config import boundaries_dir, get_config
 from ..errors import ConfigError
 from ..ingest.boundaries import BoundarySource
 
@@ -139,10 +138,10 @@ def parse_base_urls(values: Iterable[str], env: Mapping[str, str] | None = None)
 
     The global base defaults to ``GEO_KISSOS_DOWNLOAD_BASE_URL``.
     """
-    env = os.environ if env is None else env
     out: dict[str | None, str] = {}
-    if env.get(BASE_URL_ENV):
-        out[None] = env[BASE_URL_ENV]
+    base = get_config(env).download_base_url
+    if base:
+        out[None] = base
     for v in values:
         name, sep, url = v.partition("=")
         if sep and "://" not in name:

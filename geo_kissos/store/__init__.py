@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from ..config import get_config
 from ..errors import ConfigError
 from .base import Store, Writer
 from .gpkg import GpkgStore
@@ -18,7 +19,7 @@ def default_store_url() -> str:
     ``GEO_KISSOS_DATABASE_URL`` (a ``postgresql://`` URL, or a path to a ``.gpkg``) wins;
     otherwise the embedded store ``var/geo-kissos.gpkg`` under the current directory.
     """
-    return os.environ.get("GEO_KISSOS_DATABASE_URL") or os.path.join("var", "geo-kissos.gpkg")
+    return get_config().database_url
 
 
 def open_store(url: str | os.PathLike[str] | None = None) -> Store:

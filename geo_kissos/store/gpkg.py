@@ -32,6 +32,7 @@ import pandas as pd
 import pyogrio
 
 from .. import catalogue
+from ..config import get_config
 from ..errors import StoreError
 from ..schema import TABLES
 from . import frames
@@ -227,7 +228,7 @@ class GpkgStore(Store):
             finally:
                 self._depth.n -= 1
             return
-        timeout = float(os.environ.get("GEO_KISSOS_LOCK_TIMEOUT", "300"))
+        timeout = get_config().lock_timeout
         fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             deadline = time.monotonic() + timeout

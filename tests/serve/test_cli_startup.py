@@ -8,7 +8,7 @@ import sys
 import click
 import pytest
 
-from geo_kissos.cli import COMMANDS, main
+from geo_kissos.cli import COMMANDS, main, short_help
 
 HEAVY = ("geopandas", "matplotlib", "folium", "scipy", "pandas", "sqlalchemy", "shapely")
 
@@ -23,11 +23,20 @@ def test_help_imports_no_heavy_library() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
-def test_lazy_short_help_is_the_commands_own(name: str) -> None:
+@pytest.mark.parametrize("width", [45, 70])
+def test_lazy_short_help_is_the_commands_own(name: str, width: int) -> None:
+    lazy = short_help(name, width)  # read from the source, before the module is imported
     ctx = click.Context(main)
     cmd = main.get_command(ctx, name)
     assert cmd is not None and cmd.name == name
-    assert cmd.get_short_help_str(45) == COMMANDS[name][2]
+    assert lazy and cmd.get_short_help_str(width) == lazy
+
+
+def test_help_lists_each_commands_docstring_sentence() -> None:
+    proc = subprocess.run([sys.executable, "-c", "from geo_kissos.cli import run; run()", "--help"],
+                          capture_output=True, text=True, check=True)
+    assert "Inspect the store." in proc.stdout
+    assert "Municipality, ORP and region boundaries." in proc.stdout
 
 
 def test_unknown_command_is_a_usage_error() -> None:
