@@ -105,8 +105,9 @@ class TTLCache:
                 return value
             value = compute()
             with self._lock:
-                if key not in self._data and len(self._data) >= self.maxsize:
-                    oldest = min(self._data, key=lambda k: self._data[k][0])
+                self._data.pop(key, None)  # re-inserted last: the dict's order is the age order
+                if len(self._data) >= self.maxsize:  # the oldest goes (O(1), not a scan per insert)
+                    oldest = next(iter(self._data))
                     del self._data[oldest]
                     self._key_locks.pop(oldest, None)
                 self._data[key] = (time.monotonic(), value)
