@@ -14,8 +14,14 @@
    subprocess on 127.0.0.1, each loaded by ``--clients`` (default 32) concurrent clients with three
    mixes: *cached* (the map's usual requests, repeated: answered from the response cache),
    *random* (every request a different bbox / zoom / ORP / filter, so no response is cached:
-   what panning and zooming many maps costs) and *mixed* (half and half); p50/p95/p99, req/s and
-   errors per server and mix.
+   what panning and zooming many maps costs) and *mixed* (half and half); p50/p95/p99, req/s,
+   errors and the load average per server and mix. The load generator is one asyncio loop of
+   closed-loop clients on raw sockets (HTTP/1.1, the connection kept while the server keeps it),
+   cheap enough not to compete with the server for the cores, the same for both servers. Before
+   the mixes every worker is warmed (each layer and zoom of the mixes asked at once on new
+   connections), and the server's own CPU time (user + system of its processes) per random
+   request is measured on sequential requests: the figure that does not depend on what else
+   the machine runs. ``--data-dir ../shared/data-national`` measures the national folder.
 
 The synthetic demo municipalities are Voronoi cells with straight borders (~7 vertices each),
 far simpler than real RÚIAN boundaries. With ``--detail M`` (default 20) every shared border is
@@ -23,9 +29,10 @@ given a deterministic wiggle with a vertex every ~M metres, identical for both n
 coverage stays valid and looks like surveyed boundaries (~150,000 vertices for 400
 municipalities). ``--detail 0`` keeps the plain demo polygons.
 
-Run: ``.venv/bin/python bench/bench_webmap.py [--store PATH] [--detail 20] [--workers 8]
-[--requests 400] [--clients 32] [--mix-requests 600] [--servers dev,gunicorn] [--only-servers]
-[--server-root PATH]``. Results are printed and written to ``bench/results/bench_webmap.json``
+Run: ``.venv/bin/python bench/bench_webmap.py [--store PATH | --data-dir DIR] [--detail 20]
+[--workers 8] [--requests 400] [--clients 32] [--mix-requests 1000] [--cpu-requests 300]
+[--servers dev,gunicorn] [--only-servers] [--server-root PATH]``. Results are printed and written
+to ``bench/results/bench_webmap.json``
 (``bench_webmap_servers.json`` for the side-by-side part). ``--server-root`` runs the servers
 from another checkout (e.g. before a change) with the same store and requests.
 """
@@ -418,7 +425,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--requests", type=int, default=400)
     ap.add_argument("--uncached-requests", type=int, default=60)
     ap.add_argument("--clients", type=int, default=32, help="concurrent clients of the side-by-side mixes")
-    ap.add_argument("--mix-requests", type=int, default=600, help="requests per mix and server")
+    ap.add_argument("--mix-requests", type=int, default=1000, help="requests per mix and server")
     ap.add_argument("--servers", default="dev,gunicorn", help="comma-separated: dev, gunicorn")
     ap.add_argument("--only-servers", action="store_true", help="only the side-by-side part")
     ap.add_argument("--server-root", type=Path, default=REPO_ROOT, help="checkout the servers run from")

@@ -17,8 +17,9 @@ Routes (under ``/api``)
 
 A bad parameter is a 400 with a JSON body naming it; an unknown collection or feature a 404.
 Responses are gzip-compressed when the client accepts it. Items are answered from parts
-precomputed once per data version (:mod:`webmap.index`: GeoJSON per zoom, an STRtree, the
-properties as JSON), so a request with a new bbox, zoom or ORP costs milliseconds.
+precomputed once per data version (:mod:`webmap.index`: GeoJSON per zoom, an STRtree, every
+Feature as bytes and as a deflate segment, :mod:`webmap.fastbody`), so a request with a new
+bbox, zoom or ORP only selects rows and joins bytes: about a millisecond of CPU.
 """
 
 from __future__ import annotations
