@@ -18,6 +18,7 @@ a request never rebuilds them while the data stay the same.
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 from collections.abc import Callable
@@ -34,6 +35,13 @@ T = TypeVar("T")
 
 class VersionedCache:
     """Values kept until ``version()`` changes (then all are dropped and rebuilt on demand).
+
+    A served worker takes what its warm-up built out of the cyclic garbage collector
+    (:func:`gc.freeze`, :func:`webmap.serving.warm`): those objects live as long as the data
+    version, and a full collection walking hundreds of thousands of them (frames, geometries,
+    indexes) stops every thread of the worker for a few hundred milliseconds - the slowest
+    requests under load. When the version changes they are handed back (:func:`gc.unfreeze`),
+    so the old version's cycles are collected.
 
     Parameters
     ----------
@@ -53,6 +61,8 @@ class VersionedCache:
         version = self._version()
         with self._lock:
             if version != self._seen:
+                if self._seen is not None and gc.get_freeze_count():
+                    gc.unfreeze()  # the old version's objects may be collected again
                 self._data.clear()
                 self._key_locks.clear()
                 self._seen = version
@@ -67,6 +77,8 @@ class VersionedCache:
             with self._lock:
                 if self._seen == version:
                     self._data[key] = value
+            if gc.get_freeze_count():  # a served worker after its warm-up: this too is long-lived
+                gc.freeze()
         return value
 
 
