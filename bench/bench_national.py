@@ -14,10 +14,15 @@ ORPs, 14 regions, population 2020) — the bench
    vertices, raw and gzip bytes, and the time of the first request (which builds the layer and
    simplifies the coverage for that zoom) and of a repeated one.
 
-A layer build over 2 s, or any answer other than 200, is reported as a failure (exit code 1).
-Latency under concurrent load is ``bench/bench_webmap.py``'s job (``--store`` a loaded store).
+4. under load (``--servers dev,gunicorn``, default; ``--servers ""`` skips it): the development and
+   the production server on the loaded store, ``--clients`` (32) closed-loop clients with the
+   cached, random and mixed mixes of ``bench/bench_webmap.py`` (p50/p95/p99, req/s, errors, the
+   load average beside each figure) and the server's CPU time per random request.
 
-Run: ``.venv/bin/python bench/bench_national.py [--region DIR] [--national DIR] [--zooms 6,8,10]``.
+A layer build over 2 s, or any answer other than 200, is reported as a failure (exit code 1).
+
+Run: ``.venv/bin/python bench/bench_national.py [--region DIR] [--national DIR] [--zooms 6,8,10]
+[--servers dev,gunicorn] [--clients 32] [--mix-requests 1000]``.
 Results are printed and written to ``bench/results/bench_national.json``.
 """
 
@@ -40,6 +45,8 @@ from geo_kissos.layers import load_layers
 from geo_kissos.layers.choropleth import choropleth_frame
 from geo_kissos.store import GpkgStore, Store
 from webmap import create_app
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_webmap beside this file
 
 FOLDERS = {"region": REPO_ROOT.parent / "shared" / "data",
            "national": REPO_ROOT.parent / "shared" / "data-national"}
@@ -107,7 +114,8 @@ def api_payloads(store: Store, zooms: tuple[int, ...]) -> list[dict[str, Any]]:
     return rows
 
 
-def run(name: str, folder: Path, zooms: tuple[int, ...], workdir: Path) -> dict[str, Any]:
+def run(name: str, folder: Path, zooms: tuple[int, ...], workdir: Path, servers: list[str] | None = None,
+        clients: int = 32, mix_requests: int = 1000) -> dict[str, Any]:
     """All measurements of one data folder."""
     store, loaded = load(folder, workdir / f"{name}.gpkg")
     print(f"\n== {name}: {folder} ({loaded['municipalities']} municipalities, {loaded['orps']} ORPs)")
@@ -126,8 +134,14 @@ def run(name: str, folder: Path, zooms: tuple[int, ...], workdir: Path) -> dict[
         print(f"{a['layer']:28s} {a['zoom']:>4d} {a['status']:>6d} {a.get('features', 0):>8d} "
               f"{a.get('vertices', 0):>8d} {a['raw_bytes'] / 1024:>8.1f} {a['gzip_bytes'] / 1024:>8.1f} "
               f"{a['first_s']:>8.3f} {a['repeated_s']:>8.4f}")
+    load_rows: list[dict[str, Any]] = []
+    if servers:
+        from bench_webmap import servers_side_by_side
+
+        print(f"under load: {clients} clients, {mix_requests} requests per mix")
+        load_rows = servers_side_by_side(store, servers, clients, mix_requests)
     store.close()
-    return {"folder": str(folder), "load": loaded, "layers": builds, "api": api}
+    return {"folder": str(folder), "load": loaded, "layers": builds, "api": api, "under_load": load_rows}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,21 +149,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--region", type=Path, default=FOLDERS["region"], help="the region's data folder")
     ap.add_argument("--national", type=Path, default=FOLDERS["national"], help="the national data folder")
     ap.add_argument("--zooms", default=",".join(map(str, ZOOMS)), help="zooms asked of the API, comma-separated")
+    ap.add_argument("--servers", default="dev,gunicorn", help="servers under load, comma-separated ('' skips)")
+    ap.add_argument("--clients", type=int, default=32, help="concurrent clients under load")
+    ap.add_argument("--mix-requests", type=int, default=1000, help="requests per mix and server")
     args = ap.parse_args(argv)
     zooms = tuple(int(z) for z in args.zooms.split(","))
+    servers = [k for k in args.servers.split(",") if k]
     result: dict[str, Any] = {"max_build_s": MAX_BUILD_S}
     with tempfile.TemporaryDirectory(prefix="gk-bench-national-") as tmp:
         for name, folder in (("region", args.region), ("national", args.national)):
             if not (folder / "boundaries").is_dir():
                 print(f"\n== {name}: {folder} is absent, skipped")
                 continue
-            result[name] = run(name, folder, zooms, Path(tmp))
+            result[name] = run(name, folder, zooms, Path(tmp), servers, args.clients, args.mix_requests)
     failures = [f"{name}: {b['layer']} built in {max(b['first_s'], b['second_s'])} s"
                 for name in ("region", "national") if name in result
                 for b in result[name]["layers"] if max(b["first_s"], b["second_s"]) > MAX_BUILD_S]
     failures += [f"{name}: {a['layer']} zoom {a['zoom']} answered {a['status']}"
                  for name in ("region", "national") if name in result
                  for a in result[name]["api"] if a["status"] != 200]
+    failures += [f"{name}: {r['server']} {r['mix']} had {r['errors']} errors"
+                 for name in ("region", "national") if name in result
+                 for r in result[name]["under_load"] if r.get("errors")]
     print("\nfailures: " + ("; ".join(failures) if failures else "none"))
     out = REPO_ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)

@@ -14,8 +14,14 @@
    subprocess on 127.0.0.1, each loaded by ``--clients`` (default 32) concurrent clients with three
    mixes: *cached* (the map's usual requests, repeated: answered from the response cache),
    *random* (every request a different bbox / zoom / ORP / filter, so no response is cached:
-   what panning and zooming many maps costs) and *mixed* (half and half); p50/p95/p99, req/s and
-   errors per server and mix.
+   what panning and zooming many maps costs) and *mixed* (half and half); p50/p95/p99, req/s,
+   errors and the load average per server and mix. The load generator is one asyncio loop of
+   closed-loop clients on raw sockets (HTTP/1.1, the connection kept while the server keeps it),
+   cheap enough not to compete with the server for the cores, the same for both servers. Before
+   the mixes every worker is warmed (each layer and zoom of the mixes asked at once on new
+   connections), and the server's own CPU time (user + system of its processes) per random
+   request is measured on sequential requests: the figure that does not depend on what else
+   the machine runs. ``--data-dir ../shared/data-national`` measures the national folder.
 
 The synthetic demo municipalities are Voronoi cells with straight borders (~7 vertices each),
 far simpler than real RÚIAN boundaries. With ``--detail M`` (default 20) every shared border is
@@ -23,9 +29,10 @@ given a deterministic wiggle with a vertex every ~M metres, identical for both n
 coverage stays valid and looks like surveyed boundaries (~150,000 vertices for 400
 municipalities). ``--detail 0`` keeps the plain demo polygons.
 
-Run: ``.venv/bin/python bench/bench_webmap.py [--store PATH] [--detail 20] [--workers 8]
-[--requests 400] [--clients 32] [--mix-requests 600] [--servers dev,gunicorn] [--only-servers]
-[--server-root PATH]``. Results are printed and written to ``bench/results/bench_webmap.json``
+Run: ``.venv/bin/python bench/bench_webmap.py [--store PATH | --data-dir DIR] [--detail 20]
+[--workers 8] [--requests 400] [--clients 32] [--mix-requests 1000] [--cpu-requests 300]
+[--servers dev,gunicorn] [--only-servers] [--server-root PATH]``. Results are printed and written
+to ``bench/results/bench_webmap.json``
 (``bench_webmap_servers.json`` for the side-by-side part). ``--server-root`` runs the servers
 from another checkout (e.g. before a change) with the same store and requests.
 """
@@ -33,6 +40,8 @@ from another checkout (e.g. before a change) with the same store and requests.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import collections
 import gzip
 import http.client
 import json
@@ -113,10 +122,15 @@ def detailed_coverage(geoms: gpd.GeoSeries, spacing: float) -> gpd.GeoSeries:
     return gpd.GeoSeries(out, crs=geoms.crs, index=geoms.index)
 
 
-def prepare_store(path: str | None, detail: float, workdir: Path) -> Store:
-    """The store to measure: given, or the demo data loaded into a temporary GeoPackage."""
+def prepare_store(path: str | None, detail: float, workdir: Path, data_dir: Path | None = None) -> Store:
+    """The store to measure: given, a data folder (e.g. ``../shared/data-national``) or the demo
+    data loaded into a temporary GeoPackage."""
     if path:
         return open_store(path)
+    if data_dir is not None:
+        store = GpkgStore(workdir / "bench.gpkg")
+        load_data_dir(store, data_dir)
+        return store
     data = workdir / "data"
     build_demo(data)
     store = GpkgStore(workdir / "bench.gpkg")
@@ -258,11 +272,59 @@ def start_server(kind: str, store_url: str, root: Path = REPO_ROOT) -> tuple[sub
     raise RuntimeError(f"{kind} server did not start")
 
 
+# --------------------------------------------------------------------------- load generator
+async def _one_client(port: int, paths: collections.deque[str], out: list[tuple[float, int, int]]) -> None:
+    """A closed-loop client: sends the next path when the previous answer is read (HTTP/1.1,
+    keeps the connection open when the server does, reconnects when it closes)."""
+    reader: asyncio.StreamReader | None = None
+    writer: asyncio.StreamWriter | None = None
+    while paths:
+        path = paths.popleft()
+        t0 = time.perf_counter()
+        status, size = 0, 0
+        for attempt in range(2):  # a kept connection the server closed meanwhile: one retry on a new one
+            reused = writer is not None
+            try:
+                if writer is None:
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept-Encoding: gzip\r\n\r\n".encode())
+                head = await reader.readuntil(b"\r\n\r\n")  # type: ignore[union-attr]
+                lines = head.decode("latin-1").split("\r\n")
+                version, status = lines[0].split(" ", 2)[0], int(lines[0].split(" ", 2)[1])
+                headers = {k.strip().lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:] if ln)}
+                if "content-length" in headers:
+                    size = len(await reader.readexactly(int(headers["content-length"])))  # type: ignore[union-attr]
+                else:  # no length: the body ends with the connection
+                    size = len(await reader.read())  # type: ignore[union-attr]
+                    headers["connection"] = "close"
+                if headers.get("connection", "").lower() == "close" or version == "HTTP/1.0":
+                    writer.close()
+                    writer = None
+                break
+            except (asyncio.IncompleteReadError, ConnectionError, ValueError):
+                if writer is not None:
+                    writer.close()
+                writer = None
+                if not reused or attempt:
+                    status = 0
+                    break
+        out.append((time.perf_counter() - t0, status, size))
+    if writer is not None:
+        writer.close()
+
+
 def run_mix(port: int, paths: list[str], clients: int) -> dict[str, object]:
-    """``paths`` sent by ``clients`` concurrent clients; latency percentiles and throughput."""
+    """``paths`` sent by ``clients`` concurrent closed-loop clients (one asyncio loop, raw sockets:
+    a cheap load generator, the same for every server); latency percentiles and throughput."""
+    queue = collections.deque(paths)
+    results: list[tuple[float, int, int]] = []
+
+    async def go() -> None:
+        await asyncio.gather(*(_one_client(port, queue, results) for _ in range(clients)))
+
+    load0 = os.getloadavg()[0]
     t0 = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=clients) as pool:
-        results = list(pool.map(lambda p: _request(port, p), paths))
+    asyncio.run(go())
     wall = time.perf_counter() - t0
     lat = sorted(r[0] * 1000 for r in results)
 
@@ -270,30 +332,85 @@ def run_mix(port: int, paths: list[str], clients: int) -> dict[str, object]:
         return round(lat[min(len(lat) - 1, int(round(p * (len(lat) - 1))))], 1)
 
     return {"requests": len(paths), "clients": clients, "errors": sum(r[1] != 200 for r in results),
-            "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99), "req_per_s": round(len(paths) / wall, 1)}
+            "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99), "req_per_s": round(len(paths) / wall, 1),
+            "mean_body_bytes": int(statistics.mean(r[2] for r in results)),
+            "load_avg": round(max(load0, os.getloadavg()[0]), 1)}
+
+
+def server_cpu(proc: subprocess.Popen[bytes], port: int, paths: list[str]) -> float:
+    """CPU time (user + system, µs) the server's processes spend per request of ``paths`` sent one
+    after another on one kept connection: the cost of a request, whatever else the machine runs."""
+    import psutil
+
+    def cpu() -> float:
+        root = psutil.Process(proc.pid)
+        total = 0.0
+        for p in (root, *root.children(recursive=True)):
+            try:
+                t = p.cpu_times()
+                total += t.user + t.system
+            except psutil.NoSuchProcess:
+                pass
+        return total
+
+    before = cpu()
+    res = run_mix(port, paths, 1)
+    if res["errors"]:
+        raise RuntimeError(f"{res['errors']} errors in the sequential requests")
+    return round((cpu() - before) / len(paths) * 1e6)
+
+
+def _combos(store: Store, layers: list[str]) -> list[str]:
+    """One tiny request per layer and zoom of the random mix (builds every worker's per-zoom parts)."""
+    rng = random.Random(3)
+    w0, s0, e0, n0 = store.read("orp").to_crs(4326).total_bounds
+    out = []
+    for layer in layers:
+        for zoom in range(7, 14):
+            x, y = rng.uniform(w0, e0), rng.uniform(s0, n0)
+            bbox = f"{x:.5f},{y:.5f},{x + .01:.5f},{y + .01:.5f}"
+            out.append(f"/api/collections/{layer}/items?zoom={zoom}&limit=1&bbox={bbox}")
+    return out
+
+
+def warm_server(port: int, store: Store) -> None:
+    """Every worker builds what the mixes need: each layer and zoom asked many times at once on
+    new connections (so every worker process takes some), then the map's usual requests."""
+    paths = _combos(store, [LAYER, "coverage-49-orp", "sites"])
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        for path in paths:
+            list(pool.map(lambda p: _request(port, p), [path] * 16))
+        for path in MIX:
+            list(pool.map(lambda p: _request(port, p), [path] * 8))
 
 
 def servers_side_by_side(store: Store, kinds: list[str], clients: int, n: int,
-                         root: Path = REPO_ROOT) -> list[dict[str, object]]:
-    """Every mix against every server kind."""
+                         root: Path = REPO_ROOT, cpu_requests: int = 300) -> list[dict[str, object]]:
+    """Every mix against every server kind, and the server's CPU time per random request."""
     random_mix = random_paths(store, n)
     cached_mix = [MIX[i % len(MIX)] for i in range(n)]
     fresh = random_paths(store, n, seed=8)  # not the random mix's: those are cached by then
     mixed = [fresh[i] if i % 2 else cached_mix[i] for i in range(n)]
-    warm_random = random_paths(store, 40, seed=99)  # builds the per-zoom indexes; not measured
+    sequential = random_paths(store, cpu_requests, seed=11)
     rows = []
     for kind in kinds:
         proc, port = start_server(kind, store.url, root)
         try:
-            for path in (*MIX, *warm_random):  # warm-up: layers, per-zoom geometry (all workers)
-                for _ in range(2):
-                    _request(port, path)
+            t0 = time.perf_counter()
+            warm_server(port, store)
+            print(f"  {kind:9s} warm-up {time.perf_counter() - t0:.1f} s", flush=True)
+            us = server_cpu(proc, port, sequential) if cpu_requests else None
+            if us is not None:
+                rows.append({"server": kind, "mix": "random-sequential", "requests": cpu_requests,
+                             "server_cpu_us_per_request": us, "load_avg": round(os.getloadavg()[0], 1)})
+                print(f"  {kind:9s} server CPU per random request (sequential): {us} µs  "
+                      f"(load average {os.getloadavg()[0]:.1f})", flush=True)
             for name, paths in (("cached", cached_mix), ("random", random_mix), ("mixed", mixed)):
                 res = run_mix(port, paths, clients)
                 rows.append({"server": kind, "mix": name, **res})
                 print(f"  {kind:9s} {name:7s} p50 {res['p50_ms']:>7.1f} ms  p95 {res['p95_ms']:>7.1f} ms  "
-                      f"p99 {res['p99_ms']:>7.1f} ms  {res['req_per_s']:>7.1f} req/s  errors {res['errors']}",
-                      flush=True)
+                      f"p99 {res['p99_ms']:>7.1f} ms  {res['req_per_s']:>7.1f} req/s  errors {res['errors']}  "
+                      f"(load average {res['load_avg']})", flush=True)
         finally:
             proc.terminate()
             proc.wait(timeout=60)
@@ -308,23 +425,29 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--requests", type=int, default=400)
     ap.add_argument("--uncached-requests", type=int, default=60)
     ap.add_argument("--clients", type=int, default=32, help="concurrent clients of the side-by-side mixes")
-    ap.add_argument("--mix-requests", type=int, default=600, help="requests per mix and server")
+    ap.add_argument("--mix-requests", type=int, default=1000, help="requests per mix and server")
     ap.add_argument("--servers", default="dev,gunicorn", help="comma-separated: dev, gunicorn")
     ap.add_argument("--only-servers", action="store_true", help="only the side-by-side part")
     ap.add_argument("--server-root", type=Path, default=REPO_ROOT, help="checkout the servers run from")
+    ap.add_argument("--data-dir", type=Path, help="load this data folder (e.g. ../shared/data-national) "
+                    "instead of the demo")
+    ap.add_argument("--cpu-requests", type=int, default=300,
+                    help="sequential random requests for the server's CPU time per request (0: skip)")
     args = ap.parse_args(argv)
     out = REPO_ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="gk-bench-webmap-") as tmp:
-        store = prepare_store(args.store, args.detail, Path(tmp))
-        print(f"servers side by side: {args.clients} clients, {args.mix_requests} requests per mix", flush=True)
+        store = prepare_store(args.store, args.detail, Path(tmp), args.data_dir)
+        print(f"servers side by side: {args.clients} clients, {args.mix_requests} requests per mix "
+              f"({store.count('municipality')} municipalities)", flush=True)
         side = servers_side_by_side(store, [k for k in args.servers.split(",") if k], args.clients,
-                                    args.mix_requests, args.server_root)
-        meta = {"detail_m": args.detail, "server_root": str(args.server_root), "cores": len(os.sched_getaffinity(0))}
+                                    args.mix_requests, args.server_root, args.cpu_requests)
+        meta = {"detail_m": args.detail, "server_root": str(args.server_root), "cores": len(os.sched_getaffinity(0)),
+                "data_dir": str(args.data_dir) if args.data_dir else None}
         (out / "bench_webmap_servers.json").write_text(json.dumps({**meta, "rows": side}, indent=2), encoding="utf-8")
         if args.only_servers:
             store.close()
-            return 1 if any(r["errors"] for r in side) else 0
+            return 1 if any(r.get("errors") for r in side) else 0
         t0 = time.perf_counter()
         rows = payloads(store)
         print(f"payload of {LAYER} (municipalities), measured in {time.perf_counter() - t0:.1f} s")

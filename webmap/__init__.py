@@ -201,12 +201,18 @@ def _data_versions(app: Flask, data: MapData) -> None:
     code = _code_version()
 
     def etag() -> str | None:
-        if request.method not in ("GET", "HEAD") or not (request.blueprint == "api"
-                                                         or request.endpoint == "index"):
-            return None
-        gz = "gzip" if request.accept_encodings["gzip"] else "identity"
-        digest = hashlib.sha256(f"{code}\n{request.url}\n{gz}".encode()).hexdigest()[:16]
-        return f"{data.data_version()}-{digest}"
+        if "geo_kissos.etag" in request.environ:  # once per request (before and after it)
+            return request.environ["geo_kissos.etag"]
+        tag = None
+        if request.method in ("GET", "HEAD") and (request.blueprint == "api" or request.endpoint == "index"):
+            gz = "gzip" if request.accept_encodings["gzip"] else "identity"
+            env = request.environ  # the URL as sent (cheaper than request.url, which decodes it to an IRI)
+            url = (f"{env.get('wsgi.url_scheme')}://{env.get('HTTP_HOST', '')}{env.get('SCRIPT_NAME', '')}"
+                   f"{env.get('PATH_INFO', '')}?{env.get('QUERY_STRING', '')}")
+            digest = hashlib.sha256(f"{code}\n{url}\n{gz}".encode("utf-8", "surrogateescape")).hexdigest()[:16]
+            tag = f"{data.data_version()}-{digest}"
+        request.environ["geo_kissos.etag"] = tag
+        return tag
 
     @app.before_request
     def _begin() -> Response | None:

@@ -105,8 +105,9 @@ class TTLCache:
                 return value
             value = compute()
             with self._lock:
-                if key not in self._data and len(self._data) >= self.maxsize:
-                    oldest = min(self._data, key=lambda k: self._data[k][0])
+                self._data.pop(key, None)  # re-inserted last: the dict's order is the age order
+                if len(self._data) >= self.maxsize:  # the oldest goes (O(1), not a scan per insert)
+                    oldest = next(iter(self._data))
                     del self._data[oldest]
                     self._key_locks.pop(oldest, None)
                 self._data[key] = (time.monotonic(), value)
@@ -134,10 +135,11 @@ def store_stamp(store: Store) -> str:
     if isinstance(store, PostgisStore):
         from sqlalchemy import text
 
-        with store.engine.connect() as conn:
-            n, last = conn.execute(text("SELECT count(*), max(imported_at) FROM import_log")).one()
+        with store.engine.connect() as conn:  # one round trip per request
             # partners' web writes (needs, applicants, applications) leave an audit row each
-            a, at = conn.execute(text("SELECT count(*), max(at) FROM audit_log")).one()
+            n, last, a, at = conn.execute(text(
+                "SELECT (SELECT count(*) FROM import_log), (SELECT max(imported_at) FROM import_log), "
+                "(SELECT count(*) FROM audit_log), (SELECT max(at) FROM audit_log)")).one()
         return f"pg:{n}:{last}:{a}:{at}"
     log = store.read("import_log")
     return f"log:{len(log)}:{log['imported_at'].max() if len(log) else ''}"

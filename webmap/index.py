@@ -8,7 +8,9 @@ data version (see :meth:`webmap.data.MapData.data_version`) and a request only s
   polygons, each already written as GeoJSON (``shapely.to_geojson``), and a
   :class:`shapely.STRtree` over them, which answers a bbox without testing every polygon;
 * :class:`LayerSnapshot` - per layer and year: the layer's frame (classified values, colours)
-  with every row's ``properties`` already written as JSON.
+  with every row's ``properties`` already written as JSON, and per zoom every row's whole
+  GeoJSON Feature as bytes and as a deflate segment (:class:`webmap.fastbody.FeatureBlocks`),
+  so a response is joined, not serialised or compressed, per request.
 
 :class:`VersionedCache` keeps them until the data version changes (not for a fixed time), so
 a request never rebuilds them while the data stay the same.
@@ -16,6 +18,7 @@ a request never rebuilds them while the data stay the same.
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 from collections.abc import Callable
@@ -25,11 +28,20 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .fastbody import FeatureBlocks
+
 T = TypeVar("T")
 
 
 class VersionedCache:
     """Values kept until ``version()`` changes (then all are dropped and rebuilt on demand).
+
+    A served worker takes what its warm-up built out of the cyclic garbage collector
+    (:func:`gc.freeze`, :func:`webmap.serving.warm`): those objects live as long as the data
+    version, and a full collection walking hundreds of thousands of them (frames, geometries,
+    indexes) stops every thread of the worker for a few hundred milliseconds - the slowest
+    requests under load. When the version changes they are handed back (:func:`gc.unfreeze`),
+    so the old version's cycles are collected.
 
     Parameters
     ----------
@@ -49,6 +61,8 @@ class VersionedCache:
         version = self._version()
         with self._lock:
             if version != self._seen:
+                if self._seen is not None and gc.get_freeze_count():
+                    gc.unfreeze()  # the old version's objects may be collected again
                 self._data.clear()
                 self._key_locks.clear()
                 self._seen = version
@@ -63,6 +77,8 @@ class VersionedCache:
             with self._lock:
                 if self._seen == version:
                     self._data[key] = value
+            if gc.get_freeze_count():  # a served worker after its warm-up: this too is long-lived
+                gc.freeze()
         return value
 
 
@@ -123,7 +139,20 @@ class LayerSnapshot:
         self._points: dict[int, tuple[np.ndarray, np.ndarray, list[str]]] = {}
         self._forms: np.ndarray | None = None
         self._legend: Any = None
+        self._blocks: dict[Any, FeatureBlocks] = {}
+        self._columns: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
+        self._build_lock = threading.Lock()
+
+    def column(self, name: str) -> np.ndarray:
+        """The frame's column ``name`` as a NumPy array (kept: masks without pandas per request)."""
+        with self._lock:
+            hit = self._columns.get(name)
+        if hit is None:
+            hit = self.frame[name].to_numpy()
+            with self._lock:
+                self._columns[name] = hit
+        return hit
 
     def legend(self, build: Callable[[pd.DataFrame], Any]) -> Any:
         """The layer's legend for this frame (built once)."""
@@ -172,4 +201,34 @@ class LayerSnapshot:
             hit = index.positions(self.codes)
             with self._lock:
                 self._positions[key] = hit
+        return hit
+
+    def features(self, geojson: list[str], pos: np.ndarray) -> list[bytes]:
+        """Every row as a serialised GeoJSON Feature: its id, the geometry ``geojson[pos[row]]``
+        (``null`` where ``pos`` is -1) and its properties."""
+        return [f'{{"type":"Feature","id":{i},"geometry":{geojson[p] if p >= 0 else "null"},'
+                f'"properties":{props}}}'.encode() for i, p, props in zip(self.ids_json, pos.tolist(), self.props_json,
+                                                                          strict=True)]
+
+    def blocks(self, key: Any, geojson: Callable[[], tuple[list[str], np.ndarray]]) -> FeatureBlocks:
+        """The rows' Features as :class:`~webmap.fastbody.FeatureBlocks`, built once per ``key``.
+
+        Parameters
+        ----------
+        key : hashable
+            What the geometries depend on (level and zoom, or the points' decimals).
+        geojson : callable
+            Returns the geometries' GeoJSON texts and each row's position in them.
+        """
+        with self._lock:
+            hit = self._blocks.get(key)
+        if hit is not None:
+            return hit
+        with self._build_lock:  # one build at a time: concurrent requests for it wait
+            with self._lock:
+                hit = self._blocks.get(key)
+            if hit is None:
+                hit = FeatureBlocks(self.features(*geojson()))
+                with self._lock:
+                    self._blocks[key] = hit
         return hit

@@ -10,6 +10,7 @@ connection crosses a fork) and computes the layers once in a background thread. 
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import logging
 import os
@@ -42,6 +43,7 @@ def warm(app: Flask) -> None:
                 data.coverage(layer.level or "municipality").served(9)
         except Exception as exc:  # a bad layer must not stop the server
             log.warning("layer %s: %s", layer.id, exc)
+    gc.freeze()  # what was built lives as long as the data: out of the full collections (webmap.index)
 
 
 def warm_in_background(app: Flask) -> threading.Thread:
