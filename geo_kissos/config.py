@@ -221,12 +221,18 @@ class Config(BaseSettings):
     # -- effective values
     @property
     def data_folder(self) -> Path:
-        """The data folder: ``data_dir``, else ``../shared/data`` with ``boundaries/``, else ``var/demo-data``."""
+        """The data folder: ``data_dir``; else the nearest ``../shared/data`` with ``boundaries/``
+        seen from the current folder or one of its parents (so a notebook started in
+        ``notebooks/`` finds the same folder as the CLI started in the checkout); else
+        ``var/demo-data``."""
         if self.data_dir is not None:
             return self.data_dir
-        shared = _absolute(Path("..", "shared", "data"))
-        assert shared is not None
-        return shared if (shared / "boundaries").is_dir() else _absolute(Path("var", "demo-data"))  # type: ignore[return-value]
+        here = Path.cwd().resolve()
+        for folder in (here, *here.parents):
+            shared = folder.parent / "shared" / "data"
+            if (shared / "boundaries").is_dir():
+                return shared
+        return _absolute(Path("var", "demo-data"))  # type: ignore[return-value]
 
     @property
     def layers_folder(self) -> Path:

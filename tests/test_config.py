@@ -61,6 +61,18 @@ def test_shared_data_beside_the_current_folder_is_the_default(clean_env: Path) -
     assert data_dir() == shared.resolve()
 
 
+def test_shared_data_is_found_from_a_subfolder_of_the_checkout(clean_env: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A notebook's kernel starts in ``notebooks/``: it finds the checkout's ``../shared/data``."""
+    shared = clean_env.parent / "shared" / "data"
+    (shared / "boundaries").mkdir(parents=True)
+    (clean_env / "notebooks").mkdir()
+    monkeypatch.chdir(clean_env / "notebooks")
+    assert data_dir() == shared.resolve()
+    (shared / "boundaries").rmdir()  # without the data-folder layout it is not taken
+    assert data_dir() == clean_env / "notebooks" / "var" / "demo-data"
+
+
 def test_environment_overrides_and_is_seen_at_once(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GEO_KISSOS_CACHE_SECONDS", "60")
     monkeypatch.setenv("GEO_KISSOS_COOKIE_SECURE", "0")
