@@ -52,6 +52,7 @@ from flask import Flask, Response, jsonify, request, send_from_directory
 from werkzeug.exceptions import BadRequest
 from werkzeug.sansio.utils import host_is_trusted
 
+from geo_kissos.catalogue import FALLBACK_LAYER
 from geo_kissos.errors import ConfigError
 from geo_kissos.layers import load_layers
 from geo_kissos.store import default_store_url, open_store
@@ -93,7 +94,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     trusted_proxies = cfg.pop("TRUSTED_PROXIES", None)
     if trusted is None and os.environ.get("GEO_KISSOS_TRUSTED_HOSTS", "").strip():
         trusted = os.environ["GEO_KISSOS_TRUSTED_HOSTS"]
-    app.config.update(TILES=tiles or None, DEFAULT_LAYER=cfg.pop("DEFAULT_LAYER", "population-65-share"), **cfg)
+    app.config.update(TILES=tiles or None, DEFAULT_LAYER=cfg.pop("DEFAULT_LAYER", FALLBACK_LAYER), **cfg)
     data = MapData(store, layers, ttl=ttl)
     app.extensions["geo_kissos"] = data
     _serve_hosts(app, trusted, public_url)

@@ -18,16 +18,9 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from ..catalogue import SERVICE_TYPE_BY_CODE
+from ..catalogue import LEVELS, SERVICE_TYPE_BY_CODE
 from ._validate import require_columns
 from .errors import AnalysisError
-
-#: Territorial levels and the column holding their code in the municipality table.
-LEVELS: dict[str, str] = {
-    "municipality": "municipality_code",
-    "orp": "orp_code",
-    "region": "region_code",
-}
 
 PER = 1000.0
 

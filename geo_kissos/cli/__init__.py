@@ -23,14 +23,14 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "applicants": ("applicants", "applicants", "The applicants' register: providers'..."),
     "applications": ("applications", "applications", "Network applications and decisions (KISSoS..."),
     "boundaries": ("boundaries", "group", "Municipality, ORP and region boundaries."),
-    "demo": ("data", "demo", "Synthetic demo data (official formats,..."),
+    "demo": ("setup", "demo", "Synthetic demo data (official formats,..."),
     "download": ("download", "download", "Fetch the official sources of the region..."),
     "export": ("export", "export", "Export coverage maps (PNG, PDF, HTML) and..."),
     "ingest": ("ingest", "group", "Import inputs other than boundaries (load..."),
     "needs": ("needs", "needs", "Municipalities' reported needs (KISSoS..."),
     "serve": ("web", "serve", "Serve the market map (http://HOST:PORT/)..."),
-    "setup": ("data", "setup", "Load a data folder into the store; builds..."),
-    "store": ("data", "store_group", "Inspect the store."),
+    "setup": ("setup", "setup", "Load a data folder into the store; builds..."),
+    "store": ("setup", "store_group", "Inspect the store."),
     "users": ("users", "users_group", "Accounts of the partners' pages: add,..."),
 }
 
