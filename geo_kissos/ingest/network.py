@@ -25,12 +25,11 @@ municipalities/ORPs: an unknown id or code is an error naming file, row and fiel
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 
 from ..catalogue import UNIT_MAX, UNITS, unit_code
-from ..store import Store, Writer
+from ..store import Writer
 from .common import ImportResult, Problems, stored_codes
 from .importer import Batch, CsvImporter
 from .tabular import future_date, municipality_code, parse_date, parse_int, parse_number
@@ -57,7 +56,11 @@ _STATUS_CS = {"zařazena": "included", "zarazena": "included", "nová": "new", "
 
 
 class ReachImport(CsvImporter):
-    """``reach.csv``: the municipalities each service serves (an ORP code expands to its municipalities)."""
+    """``reach.csv``: the municipalities each service serves (table ``reach``).
+
+    An ORP code expands to all stored municipalities of that ORP. The reach of each service in the
+    file is replaced whole by the file's rows.
+    """
 
     kind = "reach"
     file_name = "reach.csv"
@@ -114,7 +117,11 @@ class ReachImport(CsvImporter):
 
 
 class NetworkImport(CsvImporter):
-    """``network.csv``: units of the services in the region's network, per year and update."""
+    """``network.csv``: units of the services in the region's network, per year and update (table ``network``).
+
+    Rows are upserted by (service, year, update date): earlier updates stay as history. The data
+    date logged defaults to the latest update date of the file.
+    """
 
     kind = "network"
     file_name = "network.csv"
@@ -183,31 +190,7 @@ class NetworkImport(CsvImporter):
         return Batch(df, logged)
 
 
-def load_reach(
-    store: Store,
-    path: str | Path,
-    data_date: date | pd.Timestamp | None = None,
-    collect_all: bool = False,
-    progress: bool = False,
-) -> ImportResult:
-    """Validate a reach CSV and store it (table ``reach``) in one transaction.
-
-    An ORP code expands to all stored municipalities of that ORP. The reach of each service
-    in the file is replaced by the file's rows. See :meth:`CsvImporter.load` for the parameters.
-    """
-    return ReachImport.load(store, path, data_date, collect_all, progress)
-
-
-def load_network(
-    store: Store,
-    path: str | Path,
-    data_date: date | pd.Timestamp | None = None,
-    collect_all: bool = False,
-    progress: bool = False,
-) -> ImportResult:
-    """Validate a network CSV and store it (table ``network``) in one transaction.
-
-    Rows are upserted by (service, year, update date): earlier updates stay as history. The data
-    date logged defaults to the latest update date of the file. See :meth:`CsvImporter.load`.
-    """
-    return NetworkImport.load(store, path, data_date, collect_all, progress)
+#: Validate a reach CSV and store it (table ``reach``) in one transaction: :meth:`ReachImport.load`.
+load_reach = ReachImport.load
+#: Validate a network CSV and store it (table ``network``) in one transaction: :meth:`NetworkImport.load`.
+load_network = NetworkImport.load

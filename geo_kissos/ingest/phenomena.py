@@ -31,13 +31,11 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 
 from ..catalogue import AGE_BANDS, INDICATOR_BY_CODE, PERSONS_MAX
 from ..errors import InputError, Problem
-from ..store import Store
 from .common import ImportResult, Problems, stored_codes
 from .importer import Batch, CsvImporter
 from .tabular import future_date, municipality_code, parse_date, parse_int, parse_number
@@ -111,7 +109,11 @@ def _overlap(group: tuple[int, int | None], band: tuple[int, int | None]) -> tup
 
 
 class PopulationImport(CsvImporter):
-    """``population.csv``: ČSÚ population by age, mapped to the age bands."""
+    """``population.csv``: ČSÚ population by age, mapped to the age bands (table ``population``).
+
+    Municipalities outside the store are skipped and counted; a warning says so, and which age
+    groups were split across band limits.
+    """
 
     kind = "population"
     file_name = "population.csv"
@@ -239,7 +241,11 @@ class PopulationImport(CsvImporter):
 
 
 class IndicatorImport(CsvImporter):
-    """``indicators.csv``: social-phenomena indicators (long form), checked against the catalogue."""
+    """``indicators.csv``: social-phenomena indicators (long form), checked against the catalogue.
+
+    Rows are upserted by (municipality, year, code) into ``indicator_value``. ``data_date`` fills
+    rows without their own date and is logged (default: the latest date in the file).
+    """
 
     kind = "indicators"
     file_name = "indicators.csv"
@@ -311,30 +317,7 @@ class IndicatorImport(CsvImporter):
         return Batch(df, logged)
 
 
-def load_population(
-    store: Store,
-    path: str | Path,
-    data_date: date | pd.Timestamp | None = None,
-    collect_all: bool = False,
-    progress: bool = False,
-) -> ImportResult:
-    """Validate a ČSÚ population-by-age CSV, map it to the age bands and store it (one transaction).
-
-    See :meth:`~geo_kissos.ingest.importer.CsvImporter.load` for the parameters.
-    """
-    return PopulationImport.load(store, path, data_date, collect_all, progress)
-
-
-def load_indicators(
-    store: Store,
-    path: str | Path,
-    data_date: date | pd.Timestamp | None = None,
-    collect_all: bool = False,
-    progress: bool = False,
-) -> ImportResult:
-    """Validate an indicator CSV (long form) against the catalogue and store it (one transaction).
-
-    Rows are upserted by (municipality, year, code). ``data_date`` fills rows without their own
-    date and is logged (default: the latest date in the file).
-    """
-    return IndicatorImport.load(store, path, data_date, collect_all, progress)
+#: Validate a ČSÚ population-by-age CSV, map it to the age bands and store it: :meth:`PopulationImport.load`.
+load_population = PopulationImport.load
+#: Validate an indicator CSV (long form) against the catalogue and store it: :meth:`IndicatorImport.load`.
+load_indicators = IndicatorImport.load

@@ -959,8 +959,7 @@ def load_services(
         # after the register, overrides it for the services it names)
         reach_ids = sorted(set(reach["service_id"]))
         if reach_ids:
-            w.delete("reach", {"service_id": reach_ids})
-            result.counts["reach"] = w.upsert("reach", reach)
+            result.counts["reach"] = w.replace("reach", reach, {"service_id": reach_ids})
         note = f"{data.outside} outside region; " if data.outside else ""
         note += f"{len(data.warnings)} warning(s)" if data.warnings else ""
         w.log_import(KIND, str(path), checksum, data.items_read, result.counts["service"],
