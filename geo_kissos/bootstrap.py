@@ -4,7 +4,8 @@ The data-folder layout (see README and :mod:`geo_kissos.demo`): ``boundaries/*.g
 (with an optional manifest ``boundaries/*.toml``) first; then, each only when present,
 ``rpss.json`` (with ``adresni-mista.csv``, ``druhy-socialni-sluzby.json`` and
 ``cilove-skupiny-osoby.json`` beside it),
-``reach.csv``, ``network.csv``, ``population.csv`` and ``indicators.csv``.
+then the CSV files of :data:`geo_kissos.ingest.CSV_IMPORTERS` (``reach.csv``, ``network.csv``,
+``population.csv``, ``indicators.csv``; the first two only with the register).
 Files already imported (same checksum) are skipped, so running it again is cheap and safe.
 """
 
@@ -16,11 +17,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .errors import InputError, Problem
-from .ingest.boundaries import BoundarySource, load_boundaries
-from .ingest.common import ImportResult
-from .ingest.network import load_network, load_reach
-from .ingest.phenomena import load_indicators, load_population
-from .ingest.services import load_services
+from .ingest import CSV_IMPORTERS, BoundarySource, ImportResult, PopulationImport, load_boundaries, load_services
 from .store import Store
 
 BOUNDARY_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json")
@@ -29,10 +26,7 @@ BOUNDARY_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json")
 SERVICES_FILE = "rpss.json"
 ADDRESSES_FILE = "adresni-mista.csv"
 ADDRESSES_DIR = "adresni-mista"  #: a folder of per-municipality CSVs (written by `geo-kissos download`)
-REACH_FILE = "reach.csv"
-NETWORK_FILE = "network.csv"
-POPULATION_FILE = "population.csv"
-INDICATORS_FILE = "indicators.csv"
+POPULATION_FILE = PopulationImport.file_name
 
 
 def _boundary_steps(data: Path) -> Iterator[tuple[Path, Callable[[Store], ImportResult]]]:
@@ -53,14 +47,10 @@ def _other_steps(data: Path) -> Iterator[tuple[Path, Callable[[Store], ImportRes
         folder = data / ADDRESSES_DIR
         addr = addresses if addresses.exists() else (folder if folder.is_dir() else None)
         yield services, lambda store: load_services(store, services, addr)
-    for name, loader in ((REACH_FILE, load_reach), (NETWORK_FILE, load_network)):
-        path = data / name
-        if path.exists() and services.exists():
-            yield path, lambda store, p=path, f=loader: f(store, p)
-    for name, loader in ((POPULATION_FILE, load_population), (INDICATORS_FILE, load_indicators)):
-        path = data / name
-        if path.exists():
-            yield path, lambda store, p=path, f=loader: f(store, p)
+    for importer in CSV_IMPORTERS:
+        path = data / importer.file_name
+        if path.exists() and (services.exists() or not importer.needs_register):
+            yield path, lambda store, p=path, imp=importer: imp.load(store, p)
 
 
 def load_data_dir(store: Store, data: str | Path, progress: bool = False) -> list[ImportResult]:

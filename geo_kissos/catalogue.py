@@ -1,7 +1,10 @@
 """Reference catalogues: the 33 service types of Act No. 108/2006 Coll., forms, units, indicators.
 
 These are loaded into the store by its migrations (tables ``service_type`` and
-``indicator_def``) so that imports can check codes against them.
+``indicator_def``) so that imports can check codes against them. This module is also the one
+vocabulary of the package: the capacity units (codes, Czech names and forms, spellings accepted
+in inputs), the territorial levels, the floating-catchment methods and the default layers and
+access method. Other modules import these names; none spells them again.
 """
 
 from __future__ import annotations
@@ -25,6 +28,37 @@ UNITS: dict[str, str] = {
     "hours": "hodiny",
 }
 
+#: Czech forms of every capacity unit of the register after a number: (1, 2–4, 0 and 5+, a decimal).
+UNIT_FORMS: dict[str, tuple[str, str, str, str]] = {
+    "beds": ("lůžko", "lůžka", "lůžek", "lůžka"),
+    "clients": ("klient", "klienti", "klientů", "klienta"),
+    "contacts": ("kontakt", "kontakty", "kontaktů", "kontaktu"),
+    "interventions": ("intervence", "intervence", "intervencí", "intervence"),
+    "calls": ("hovor", "hovory", "hovorů", "hovoru"),
+    "fte": ("úvazek", "úvazky", "úvazků", "úvazku"),
+    "hours": ("hodina", "hodiny", "hodin", "hodiny"),
+}
+#: Czech name of a capacity unit after a number in general ("60 lůžek", "12 úvazků").
+UNIT_NAMES: dict[str, str] = {unit: forms[2] for unit, forms in UNIT_FORMS.items()}
+#: Spellings of the capacity units in inputs (register codelist ids, the region's network table)
+#: -> unit code.
+UNIT_ALIASES: dict[str, str] = {
+    "beds": "beds", "luzka": "beds", "lůžka": "beds", "luzko": "beds", "lůžko": "beds",
+    "clients": "clients", "klient": "clients", "klienti": "clients",
+    "contacts": "contacts", "kontakt": "contacts",
+    "interventions": "interventions", "interv": "interventions",
+    "calls": "calls", "hovor": "calls",
+    "fte": "fte", "uvazky": "fte", "úvazky": "fte", "uvazek": "fte", "úvazek": "fte",
+    "hours": "hours", "hodiny": "hours",
+}
+
+
+def unit_code(text: str | None) -> str:
+    """The unit code of a spelling (``"Lůžka"`` -> ``"beds"``); an unknown one lower-cased, as given."""
+    t = (text or "").strip().lower()
+    return UNIT_ALIASES.get(t, t)
+
+
 #: Largest plausible capacity of one service per unit (a bound against typing errors and
 #: overflowing sums, far above any real service: the largest Czech homes have a few hundred beds).
 UNIT_MAX: dict[str, float] = {
@@ -37,6 +71,24 @@ UNIT_MAX: dict[str, float] = {
 NORM_MAX_PER_1000 = 1_000.0
 #: Most inhabitants of one municipality plausible in a population row (Praha: 1.4 million).
 PERSONS_MAX = 2_000_000
+
+#: Territorial levels of the analysis, finest first, and the column of the municipality table
+#: holding each level's code.
+LEVELS: dict[str, str] = {
+    "municipality": "municipality_code",
+    "orp": "orp_code",
+    "region": "region_code",
+}
+#: Levels the map draws as polygons (layers, ``/api`` ``level``).
+MAP_LEVELS: tuple[str, ...] = ("municipality", "orp")
+#: Floating-catchment accessibility methods (see :mod:`geo_kissos.analysis.fca`).
+ACCESS_METHODS: tuple[str, ...] = ("2sfca", "e2sfca", "3sfca", "bfca")
+#: Method of an ``access:<§>`` layer that names none.
+DEFAULT_ACCESS_METHOD = "e2sfca"
+#: Layer exported when none is named (§ 49 accessibility: needs the register).
+DEFAULT_LAYER = "access-49-municipality"
+#: Layer that needs population only: exported when no register is loaded, and the map's first layer.
+FALLBACK_LAYER = "population-65-share"
 
 #: Age bands of the population table.
 AGE_BANDS: tuple[str, ...] = ("total", "0-17", "18-64", "65+", "80+")

@@ -173,9 +173,3 @@ def to_store_crs(gdf: gpd.GeoDataFrame, source: str = "") -> gpd.GeoDataFrame:
         return gdf.set_crs(STORE_EPSG, allow_override=True)
     return gdf.to_crs(STORE_EPSG)
 
-
-def to_serve_crs(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Reproject stored data (EPSG:5514) to WGS 84 for browsers."""
-    if gdf.crs is None:
-        raise CRSError("stored data without a CRS: the store must always return EPSG:5514")
-    return gdf.to_crs(SERVE_EPSG)

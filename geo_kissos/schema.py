@@ -441,12 +441,6 @@ TABLES: dict[str, TableSpec] = {
     for t in metadata.sorted_tables
 }
 
-#: Tables whose rows carry personal data and never leave the store except as aggregates.
-#: ``applicant_entry`` holds pseudonymised applicants; ``applicant_demand`` unprotected small counts
-#: (published only through :mod:`geo_kissos.analysis.disclosure`).
-PERSONAL_TABLES: frozenset[str] = frozenset({"app_user", "user_role", "audit_log", "applicant_entry",
-                                             "applicant_demand"})
-
 #: Tables written only through the audited write path (:mod:`geo_kissos.accounts.audit`).
 AUDITED_TABLES: frozenset[str] = frozenset(
     str(t.name) for t in metadata.sorted_tables if t.info.get("audited")

@@ -7,8 +7,8 @@ import re
 from click.testing import CliRunner
 
 from geo_kissos.cli import main
-from geo_kissos.cli.tables import read_changes_file, read_norms_file
 from geo_kissos.config import REPO_ROOT
+from geo_kissos.ingest.user_tables import read_changes_file, read_norms_file
 
 
 def _readme_example_files(tmp_path):

@@ -86,6 +86,7 @@ from geo_kissos.accounts.roles import ADMIN, ORP_COORDINATOR, PROVIDER, REGION_P
 from geo_kissos.config import get_config
 from geo_kissos.errors import GeoKissosError, InputError, NotAuthenticated, PermissionDenied, Problem
 from geo_kissos.store import Store
+from geo_kissos.text import czech_order
 
 log = logging.getLogger(__name__)
 bp = Blueprint("accounts", __name__, url_prefix="/ucet", template_folder="templates")
@@ -291,7 +292,7 @@ def _municipalities(s: Store, orps: set[str] | None) -> list[SelectChoice]:
     m = s.read("municipality")
     if orps is not None:
         m = m.loc[m["orp_code"].isin(sorted(orps))]
-    m = m.sort_values(["orp_name", "name"])
+    m = m.sort_values(["orp_name", "name"], key=czech_order)
     rows = zip(m["municipality_code"], m["name"], m["orp_name"], strict=True)
     return [SelectChoice(c, f"{n} ({o})") for c, n, o in rows]
 

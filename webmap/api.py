@@ -36,6 +36,7 @@ import pandas as pd
 import shapely
 from flask import Blueprint, Response, current_app, request, url_for
 
+from geo_kissos.catalogue import MAP_LEVELS
 from geo_kissos.errors import NotFound, ParamError
 from geo_kissos.layers import SYNTHETIC_LABEL, Layer, is_synthetic, layer_left_out, layer_legend
 from geo_kissos.layers.provenance import czech_date, layer_data_date, source_line
@@ -421,7 +422,7 @@ def places() -> Response:
 @bp.get("/boundaries/<level>")
 def boundaries(level: str) -> Response:
     """Plain outlines of municipalities or ORPs (GeoJSON, simplified for ``zoom``)."""
-    if level not in ("municipality", "orp"):
+    if level not in MAP_LEVELS:
         raise NotFound(f"unknown level {level!r}; use municipality or orp")
     zoom = parse_zoom_only(request.args)
 

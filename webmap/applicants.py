@@ -23,6 +23,7 @@ from geo_kissos.analysis import applicants as agg
 from geo_kissos.analysis import disclosure as dc
 from geo_kissos.collect import applicants as ap
 from geo_kissos.errors import InputError, PermissionDenied, Problem
+from geo_kissos.text import czech_order
 
 from .accounts import PostForm, current_actor, role_required, store
 
@@ -76,7 +77,8 @@ def index() -> Any:
         sel["name"] = [orps.get(c, "mimo kraj" if lvl == "outside" else "kraj celkem")
                        for c, lvl in zip(sel["code"], sel["level"], strict=True)]
         order = {"orp": 0, "outside": 1, "region": 2}
-        sel = sel.assign(o=sel["level"].map(order)).sort_values(["type_code", "o", "name"])
+        sel = sel.assign(o=sel["level"].map(order)).sort_values(
+            ["type_code", "o", "name"], key=lambda col: czech_order(col) if col.name == "name" else col)
         rows = sel.to_dict("records")
     free = agg.free_places(s) if planner else pd.DataFrame()
     free_orp = (free.groupby("orp_code")["free_places"].sum(min_count=1).to_dict() if len(free) else {})

@@ -25,9 +25,11 @@ from geo_kissos.errors import InputError, Problem
 
 from .accounts import PostForm, current_actor, role_required, store
 
+#: Czech names of the units after a number (the catalogue's vocabulary).
+UNITS_CS = catalogue.UNIT_NAMES
+
 bp = Blueprint("applications", __name__, url_prefix="/ucet/zadosti", template_folder="templates")
 ANY = (PROVIDER, ORP_COORDINATOR, REGION_PLANNER)
-UNITS_CS = {"beds": "lůžek", "fte": "úvazků"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

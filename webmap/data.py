@@ -19,7 +19,6 @@ import hashlib
 import os
 import threading
 import time
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -31,46 +30,12 @@ import pandas as pd
 from geo_kissos.crs import SERVE_EPSG
 from geo_kissos.layers import Layer, available_years, layer_frame
 from geo_kissos.store import GpkgStore, PostgisStore, Store
+from geo_kissos.text import czech_sort_key
 
 from .geometry import CoverageGeometry, DissolvedCoverage
 from .index import VersionedCache
 
 T = TypeVar("T")
-
-#: Czech alphabetical order: ``č ř š ž`` and ``ch`` are letters of their own; other accents
-#: (á, é, ě, í, ň, ó, ť, ú, ů, ý, ď) only break ties.
-_CZECH_LETTERS = ("a", "b", "c", "č", "d", "e", "f", "g", "h", "ch", "i", "j", "k", "l", "m", "n", "o", "p",
-                  "q", "r", "ř", "s", "š", "t", "u", "v", "w", "x", "y", "z", "ž")
-_CZECH_RANK = {letter: i for i, letter in enumerate(_CZECH_LETTERS)}
-
-
-def czech_sort_key(text: str) -> tuple[tuple[tuple[int, int], ...], str]:
-    """Sort key putting names in Czech dictionary order (Šternberk after Prostějov, before Uničov)."""
-    low = text.lower()
-    primary: list[tuple[int, int]] = []
-    i = 0
-    while i < len(low):
-        if low.startswith("ch", i):
-            primary.append((2, _CZECH_RANK["ch"]))
-            i += 2
-            continue
-        c = low[i]
-        base = c if c in _CZECH_RANK else unicodedata.normalize("NFD", c)[0]
-        if base in _CZECH_RANK:
-            primary.append((2, _CZECH_RANK[base]))
-        elif base.isdigit():
-            primary.append((1, ord(base)))
-        else:  # spaces, hyphens, punctuation sort first
-            primary.append((0, ord(base)))
-        i += 1
-    return tuple(primary), text
-
-
-def version_of_log(log: pd.DataFrame) -> str:
-    """Data version of a store: a short hash of its import log (ids and times)."""
-    ids = sorted(f"{i}@{t}" for i, t in zip(log["import_id"].astype(str), log["imported_at"].astype(str), strict=True))
-    return hashlib.sha256("\n".join(ids).encode()).hexdigest()[:16]
-
 
 class TTLCache:
     """A small thread-safe cache whose entries expire after ``ttl`` seconds."""

@@ -27,6 +27,7 @@ from geo_kissos.analysis.needs import AGREEMENT, missing_reports, needs_comparis
 from geo_kissos.collect import needs, needs_template
 from geo_kissos.config import get_config
 from geo_kissos.errors import InputError, PermissionDenied, Problem
+from geo_kissos.text import czech_order, czech_sort_key
 
 from .accounts import PostForm, current_actor, role_required, store
 
@@ -59,13 +60,13 @@ def _period(value: str | None) -> str:
 
 
 def _orp_choices(actor: Any) -> list[tuple[str, str]]:
-    orp = store().read("orp").sort_values("name")
+    orp = store().read("orp").sort_values("name", key=czech_order)
     if actor.has(REGION_PLANNER):
         codes = list(orp["orp_code"])
     else:
         codes = sorted(actor.scopes(ORP_COORDINATOR))
     names = dict(zip(orp["orp_code"], orp["name"], strict=True))
-    return [(c, names.get(c, c)) for c in sorted(codes, key=lambda c: names.get(c, c))]
+    return [(c, names.get(c, c)) for c in sorted(codes, key=lambda c: czech_sort_key(names.get(c, c)))]
 
 
 def _check_orp_readable(actor: Any, orp_code: str) -> str:
@@ -78,7 +79,7 @@ def _check_orp_readable(actor: Any, orp_code: str) -> str:
 
 def _form(orp_code: str, form: NeedForm | None = None) -> NeedForm:
     form = form or NeedForm()
-    mun = store().read("municipality", {"orp_code": orp_code}).sort_values("name")
+    mun = store().read("municipality", {"orp_code": orp_code}).sort_values("name", key=czech_order)
     form.municipality_code.choices = [SelectChoice(WHOLE, "celé ORP")] + [
         SelectChoice(c, n) for c, n in zip(mun["municipality_code"], mun["name"], strict=True)]
     form.type_code.choices = [SelectChoice("", "— (cílová skupina)")] + [

@@ -16,6 +16,8 @@ from apispec import APISpec
 from apispec_webframeworks.flask import FlaskPlugin
 from flask import Flask
 
+from geo_kissos.catalogue import MAP_LEVELS
+
 from .params import ROUTE_PARAMETERS, parameter_docs
 
 OPENAPI_MEDIA_TYPE = "application/vnd.oai.openapi+json;version=3.0"
@@ -51,7 +53,7 @@ def _path_parameters(rule_args: set[str], collections: list[str]) -> list[dict[s
         if name == "collection_id":
             schema["enum"] = collections
         elif name == "level":
-            schema["enum"] = ["municipality", "orp"]
+            schema["enum"] = list(MAP_LEVELS)
         out.append({"name": name, "in": "path", "required": True, "schema": schema})
     return out
 

@@ -16,7 +16,7 @@ from branca.element import Element, MacroElement
 from flask import current_app, render_template, url_for
 from jinja2 import Template
 
-from geo_kissos.catalogue import FORMS, SERVICE_TYPES
+from geo_kissos.catalogue import FALLBACK_LAYER, FORMS, SERVICE_TYPES
 from geo_kissos.layers import SYNTHETIC_LABEL, has_register, is_synthetic, needs_register, no_register_text, source_line
 
 from .data import MapData
@@ -33,8 +33,6 @@ def _czech_date(value: Any) -> str:
     return f"{value.day}. {value.month}. {value.year}"
 
 
-#: Shown first when the configured default layer needs a register and none is loaded.
-FALLBACK_LAYER = "population-65-share"
 
 
 def provenance(data: MapData) -> dict[str, Any]:

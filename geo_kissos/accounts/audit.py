@@ -32,7 +32,7 @@ How a module writes through the write path
            label="nahlášená potřeba",
            write_rule=audit.orp_scope("orp_code"),          # coordinators of that ORP
            read_rule=audit.any_of(audit.orp_scope("orp_code"), audit.region_scope()),
-           prepare=derive_orp_code,                           # (values, reader) -> values
+           prepare=orp_from_municipality(),                   # (values, reader) -> values
            validate=check_need,                               # (values, reader) -> [(field, msg)]
        ))
 
@@ -81,7 +81,7 @@ __all__ = [
     "AuditedTable", "Change", "Written", "ScopeRule", "register", "audited", "write", "sync",
     "current", "visible", "get", "history", "can_read", "can_write", "new_id", "record_key",
     "orp_scope", "ico_scope", "municipality_orp_scope", "region_scope", "role_scope", "any_of",
-    "MAX_TEXT",
+    "Prepare", "orp_from_municipality", "MAX_TEXT",
 ]
 
 #: Longest text a user may store in a Text column (characters).
@@ -98,6 +98,8 @@ class Reader(Protocol):
 
 #: ``(actor, record values, reader) -> allowed``.
 ScopeRule = Callable[[Actor, Mapping[str, Any], Reader], bool]
+#: ``(values, reader) -> values``: a table's server-side normalisation (:attr:`AuditedTable.prepare`).
+Prepare = Callable[[dict[str, Any], Reader], dict[str, Any]]
 
 
 # --------------------------------------------------------------------------- scope rules
@@ -160,6 +162,46 @@ def any_of(*rules: ScopeRule) -> ScopeRule:
     return rule
 
 
+# --------------------------------------------------------------------------- prepare hooks
+def orp_from_municipality(field: str = "municipality_code", orp_field: str = "orp_code", *,
+                          keep_orp_without_municipality: bool = False,
+                          then: Prepare | None = None) -> Prepare:
+    """A prepare hook deriving the record's ORP from its municipality on the server.
+
+    The ORP is the stored ORP of the municipality in ``field`` (None when the municipality is not
+    in the store, so the table's ``validate`` can name it): a client never chooses it.
+
+    Parameters
+    ----------
+    field, orp_field : str
+        The record's municipality and ORP columns.
+    keep_orp_without_municipality : bool
+        A record without a municipality keeps the ORP it was given (a need of a whole ORP);
+        by default its ORP is None too.
+    then : callable, optional
+        The table's own normalisation, run after the ORP is set.
+
+    Examples
+    --------
+    >>> hook = orp_from_municipality()   # AuditedTable(..., prepare=hook)
+    """
+
+    def prepare(values: dict[str, Any], reader: Reader) -> dict[str, Any]:
+        code = values.get(field)
+        if code in (None, ""):
+            values[field] = None
+            if not keep_orp_without_municipality:
+                values[orp_field] = None
+        else:
+            code = str(code).strip()
+            values[field] = code
+            m = reader.read("municipality", {"municipality_code": code})
+            values[orp_field] = None if m.empty else str(m["orp_code"].iloc[0])
+        return then(values, reader) if then is not None else values
+
+    return prepare
+
+
 # --------------------------------------------------------------------------- registry
 @dataclass(frozen=True)
 class AuditedTable:
@@ -187,7 +229,7 @@ class AuditedTable:
     name: str
     write_rule: ScopeRule
     read_rule: ScopeRule | None = None
-    prepare: Callable[[dict[str, Any], Reader], dict[str, Any]] | None = None
+    prepare: Prepare | None = None
     validate: Callable[[dict[str, Any], Reader], list[tuple[str, str]]] | None = None
     redact: frozenset[str] = field(default_factory=frozenset)
     label: str = ""

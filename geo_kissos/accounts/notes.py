@@ -29,13 +29,6 @@ TOPICS: dict[str, str] = {
 MAX_NOTE = 2000
 
 
-def _derive_orp(values: dict[str, Any], reader: audit.Reader) -> dict[str, Any]:
-    code = values.get("municipality_code")
-    m = reader.read("municipality", {"municipality_code": code}) if code else None
-    values["orp_code"] = None if m is None or m.empty else str(m["orp_code"].iloc[0])
-    return values
-
-
 def _check(values: dict[str, Any], reader: audit.Reader) -> list[tuple[str, str]]:
     problems = []
     if values.get("orp_code") is None:
@@ -52,7 +45,7 @@ NOTES = audit.register(audit.AuditedTable(
     label="poznámka k obci",
     write_rule=audit.orp_scope("orp_code"),
     read_rule=audit.any_of(audit.orp_scope("orp_code"), audit.region_scope()),
-    prepare=_derive_orp,
+    prepare=audit.orp_from_municipality(),
     validate=_check,
 ))
 

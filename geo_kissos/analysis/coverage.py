@@ -18,18 +18,11 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from ..catalogue import SERVICE_TYPE_BY_CODE
+from ..catalogue import LEVELS, SERVICE_TYPE_BY_CODE
 from ._validate import require_columns
 from .errors import AnalysisError
 
 logger = logging.getLogger(__name__)
-
-#: Territorial levels and the column holding their code in the municipality table.
-LEVELS: dict[str, str] = {
-    "municipality": "municipality_code",
-    "orp": "orp_code",
-    "region": "region_code",
-}
 
 PER = 1000.0
 

@@ -54,13 +54,12 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from ..catalogue import ACCESS_METHODS as METHODS
 from ._validate import point_coords, require_columns
 from .errors import AnalysisError
 
 #: A decay function maps an array of costs to an array of weights (same shape).
 Decay = Callable[[np.ndarray], np.ndarray]
-
-METHODS: tuple[str, ...] = ("2sfca", "e2sfca", "3sfca", "bfca")
 
 
 # --------------------------------------------------------------------------- decay functions

@@ -29,14 +29,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "applicants": ("applicants", "applicants"),
     "applications": ("applications", "applications"),
     "boundaries": ("boundaries", "group"),
-    "demo": ("data", "demo"),
+    "demo": ("setup", "demo"),
     "download": ("download", "download"),
     "export": ("export", "export"),
     "ingest": ("ingest", "group"),
     "needs": ("needs", "needs"),
     "serve": ("web", "serve"),
-    "setup": ("data", "setup"),
-    "store": ("data", "store_group"),
+    "setup": ("setup", "setup"),
+    "store": ("setup", "store_group"),
     "users": ("users", "users_group"),
 }
 

@@ -31,10 +31,10 @@ from ..analysis import (
 from ..analysis.fca import METHODS, gaussian_decay
 from ..analysis.inputs import _is_field_only
 from ..analysis.territory import left_out_lines
-from ..catalogue import SERVICE_TYPE_BY_CODE
+from ..catalogue import LEVELS, SERVICE_TYPE_BY_CODE
+from ..ingest.user_tables import read_changes_file, read_norms_file, type_code
 from ..safe_cells import csv_frame
 from .options import open_cli_store, store_option
-from .tables import read_changes_file, read_norms_file, type_code
 
 
 def write_table(df: pd.DataFrame, out: Path, sheet: str = "table",
@@ -288,7 +288,7 @@ def _write_with_needs(store: Any, table: pd.DataFrame, out: Path, year: int, per
 @analysis.command("coverage")
 @_common
 @_norms_option
-@click.option("--level", type=click.Choice(["municipality", "orp", "region"]), default="orp",
+@click.option("--level", type=click.Choice(list(LEVELS)), default="orp",
               show_default=True)
 def coverage_cmd(store_url: str, year: int, types: tuple[str, ...], norms: pd.DataFrame | None,
                  out: Path, level: str) -> None:

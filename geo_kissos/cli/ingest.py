@@ -14,10 +14,7 @@ from typing import Any
 import click
 import pandas as pd
 
-from ..ingest.common import ImportResult
-from ..ingest.network import load_network, load_reach
-from ..ingest.phenomena import load_indicators, load_population
-from ..ingest.services import load_services
+from ..ingest import CSV_IMPORTERS, CsvImporter, ImportResult, load_services
 from .options import open_cli_store, parse_date_option, store_option
 
 
@@ -66,40 +63,19 @@ def services(path: Path, addresses: Path | None, types: Path | None, target_grou
                             target_groups=target_groups))
 
 
-@group.command("reach")
-@click.argument("path", type=click.Path(path_type=Path))
-@_common
-def reach(path: Path, report: bool, data_date: str | None, quiet: bool, store_url: str) -> None:
-    """Import territorial reach (identifikator;kod_obce;kod_orp); an ORP expands to its municipalities."""
-    with open_cli_store(store_url) as store:
-        _show(load_reach(store, path, _date(data_date), report, not quiet))
+def _csv_command(importer: type[CsvImporter]) -> click.Command:
+    """The ``geo-kissos ingest KIND PATH`` command of one CSV import."""
+
+    def command(path: Path, report: bool, data_date: str | None, quiet: bool, store_url: str) -> None:
+        with open_cli_store(store_url) as store:
+            _show(importer.load(store, path, _date(data_date), report, not quiet))
+
+    command.__doc__ = importer.help
+    return group.command(importer.kind)(click.argument("path", type=click.Path(path_type=Path))(_common(command)))
 
 
-@group.command("network")
-@click.argument("path", type=click.Path(path_type=Path))
-@_common
-def network(path: Path, report: bool, data_date: str | None, quiet: bool, store_url: str) -> None:
-    """Import the network of services (units per year and update; updates kept as history)."""
-    with open_cli_store(store_url) as store:
-        _show(load_network(store, path, _date(data_date), report, not quiet))
-
-
-@group.command("population")
-@click.argument("path", type=click.Path(path_type=Path))
-@_common
-def population(path: Path, report: bool, data_date: str | None, quiet: bool, store_url: str) -> None:
-    """Import population by age (ČSÚ open-data CSV) into bands total, 0-17, 18-64, 65+, 80+."""
-    with open_cli_store(store_url) as store:
-        _show(load_population(store, path, _date(data_date), report, not quiet))
-
-
-@group.command("indicators")
-@click.argument("path", type=click.Path(path_type=Path))
-@_common
-def indicators(path: Path, report: bool, data_date: str | None, quiet: bool, store_url: str) -> None:
-    """Import social-phenomena indicators (long CSV: kod_obce;rok;ukazatel;hodnota;...)."""
-    with open_cli_store(store_url) as store:
-        _show(load_indicators(store, path, _date(data_date), report, not quiet))
+for _importer in CSV_IMPORTERS:
+    _csv_command(_importer)
 
 
 def register(main: click.Group) -> None:

@@ -34,8 +34,8 @@ def compare(period: str, year: int | None, types: tuple[str, ...], reported_from
     """Per ORP × § type: the computed gap beside the reported need, in four classes."""
     from ..analysis.needs import needs_comparison
     from ..collect.needs import normalise_period
+    from ..ingest.user_tables import type_code
     from .analysis import write_table
-    from .tables import type_code
 
     p = normalise_period(period)
     if p is None:

@@ -71,16 +71,8 @@ def normalise_period(value: Any) -> str | None:
     return f"{a}-{b}"
 
 
-def _derive(values: dict[str, Any], reader: audit.Reader) -> dict[str, Any]:
-    """Server-side fields: the ORP of a municipality's need; normalised period and codes."""
-    code = values.get("municipality_code")
-    if code not in (None, ""):
-        code = str(code).strip()
-        values["municipality_code"] = code
-        m = reader.read("municipality", {"municipality_code": code})
-        values["orp_code"] = None if m.empty else str(m["orp_code"].iloc[0])
-    else:
-        values["municipality_code"] = None
+def _normalise(values: dict[str, Any], reader: audit.Reader) -> dict[str, Any]:
+    """Server-side fields after the ORP (see ``NEEDS``): normalised period and codes."""
     if values.get("period") is not None:
         values["period"] = normalise_period(values["period"]) or values["period"]
     if values.get("type_code") not in (None, ""):
@@ -122,12 +114,14 @@ def _check(values: dict[str, Any], reader: audit.Reader) -> list[tuple[str, str]
     return problems
 
 
+#: The ORP of a municipality's need (a need of a whole ORP keeps its ORP), then :func:`_normalise`.
+_prepare = audit.orp_from_municipality(keep_orp_without_municipality=True, then=_normalise)
 NEEDS = audit.register(audit.AuditedTable(
     TABLE,
     label="nahlášená potřeba",
     write_rule=audit.orp_scope("orp_code"),
     read_rule=audit.any_of(audit.orp_scope("orp_code"), audit.region_scope()),
-    prepare=_derive,
+    prepare=_prepare,
     validate=_check,
 ))
 
@@ -163,13 +157,6 @@ def natural_key(rec: Mapping[str, Any]) -> tuple[str, str, str, str, str]:
             s(rec.get("municipality_code")), s(rec.get("type_code")).lower(), s(rec.get("target_group")))
 
 
-def _orp_of(store: Store, municipality_code: str | None, orp_code: str | None) -> str | None:
-    if municipality_code:
-        m = store.read("municipality", {"municipality_code": str(municipality_code).strip()})
-        return None if m.empty else str(m["orp_code"].iloc[0])
-    return orp_code
-
-
 def write_entries(store: Store, actor: Actor, entries: Iterable[NeedEntry], *, source: str = "formulář",
                   note: str | None = None) -> list[audit.Written]:
     """Write reported needs in ONE transaction: a need already reported (same natural key) is
@@ -182,8 +169,7 @@ def write_entries(store: Store, actor: Actor, entries: Iterable[NeedEntry], *, s
     changes, seen, problems = [], {}, []
     for e in entries:
         vals = e.values()
-        vals["orp_code"] = _orp_of(store, e.municipality_code, e.orp_code)
-        vals = _derive(vals, store)
+        vals = _prepare(vals, store)
         nk = natural_key(vals)
         if nk in seen:
             problems.append(Problem(source, e.location, "municipality_code",

@@ -19,7 +19,7 @@ The Flask blueprint serving them lives with the web app (:mod:`webmap.exports`):
 does not import Flask.
 """
 
-from .data import DEFAULT_LAYER, ascii_slug, czech_sort_key, load_map_data
+from .data import DEFAULT_LAYER, ascii_slug, load_map_data
 from .exporter import FORMATS, Exporter, ExportResult, UnknownOrpError, export_all, export_orp, parse_formats
 from .html import orp_html, write_html
 from .layout import DEFAULT_DPI, nice_length, true_north_angle
@@ -36,7 +36,6 @@ __all__ = [
     "RegionTables",
     "UnknownOrpError",
     "ascii_slug",
-    "czech_sort_key",
     "export_all",
     "export_orp",
     "load_map_data",

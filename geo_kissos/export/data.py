@@ -15,16 +15,13 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from ..catalogue import SERVICE_TYPE_BY_CODE
+from ..catalogue import DEFAULT_LAYER, FALLBACK_LAYER, SERVICE_TYPE_BY_CODE
 from ..layers import Layer, format_number, get_layer, layer_frame, layer_left_out, layer_legend, provenance
+from ..text import czech_sort_key
 from .maps import MapData
 
 #: Id of the points layer the service sites are taken from.
 SITES_LAYER = "sites"
-#: Layer exported when none is named.
-DEFAULT_LAYER = "access-49-municipality"
-#: Layer exported when none is named and no register is loaded (it needs population only).
-FALLBACK_LAYER = "population-65-share"
 
 _SCHEMES_CS = {
     "NaturalBreaks": "přirozené zlomy",
@@ -32,35 +29,6 @@ _SCHEMES_CS = {
     "Quantiles": "kvantily",
     "EqualInterval": "stejné intervaly",
 }
-
-#: Czech letters sorted after their base letter (č after c, ch after h, ř after r...).
-_CZECH_AFTER = {"č": "c", "ď": "d", "ě": "e", "ň": "n", "ř": "r", "š": "s", "ť": "t", "ž": "z"}
-
-
-def czech_sort_key(text: str) -> tuple:
-    """Sort key in Czech alphabetical order (simplified: č, ř, š, ž, ch after their base).
-
-    ``sorted(["Šumperk", "Šternberk", "Přerov", "Prostějov"], key=czech_sort_key)`` gives
-    ``Prostějov, Přerov, Šternberk, Šumperk``.
-    """
-    primary, secondary = [], []
-    s = text.lower()
-    i = 0
-    while i < len(s):
-        ch = s[i]
-        if ch == "c" and s[i + 1: i + 2] == "h":
-            primary.append(("h", 1))
-            i += 2
-            continue
-        if ch in _CZECH_AFTER:
-            primary.append((_CZECH_AFTER[ch], 1))
-        else:
-            base = unicodedata.normalize("NFD", ch)[0]
-            primary.append((base, 0))
-            secondary.append(ch)
-        i += 1
-    return (tuple(primary), tuple(secondary), text)
-
 
 def ascii_slug(text: str) -> str:
     """``Lipník nad Bečvou`` → ``lipnik-nad-becvou`` (for file names)."""
@@ -295,7 +263,6 @@ __all__ = [
     "FALLBACK_LAYER",
     "SITES_LAYER",
     "ascii_slug",
-    "czech_sort_key",
     "default_layer",
     "format_date",
     "key_figures",

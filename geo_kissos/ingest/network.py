@@ -25,24 +25,14 @@ municipalities/ORPs: an unknown id or code is an error naming file, row and fiel
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 
-from ..catalogue import UNIT_MAX, UNITS
-from ..store import Store
-from .common import ImportResult, Problems, begin_import, claim_import, stored_codes
-from .tabular import (
-    check_data_date,
-    future_date,
-    iter_csv,
-    municipality_code,
-    no_rows,
-    parse_date,
-    parse_int,
-    parse_number,
-    require_file,
-)
+from ..catalogue import UNIT_MAX, UNITS, unit_code
+from ..store import Writer
+from .common import ImportResult, Problems, stored_codes
+from .importer import Batch, CsvImporter
+from .tabular import future_date, municipality_code, parse_date, parse_int, parse_number
 
 REACH_COLUMNS: dict[str, tuple[str, ...]] = {
     "service_id": ("identifikator", "id_sluzby", "sluzba"),
@@ -57,9 +47,7 @@ NETWORK_COLUMNS: dict[str, tuple[str, ...]] = {
     "status": ("stav",),
     "update_date": ("datum_aktualizace", "aktualizace"),
 }
-#: Czech names of the units (as the region's network table writes them).
-_UNIT_CS = {"lůžka": "beds", "lůžko": "beds", "luzka": "beds", "luzko": "beds", "úvazky": "fte",
-            "úvazek": "fte", "uvazky": "fte", "uvazek": "fte", "klienti": "clients", "hodiny": "hours"}
+
 #: Status of a service in the network at an update.
 NETWORK_STATUSES: tuple[str, ...] = ("included", "new", "changed", "removed")
 #: Czech spellings accepted for the statuses.
@@ -67,110 +55,96 @@ _STATUS_CS = {"zařazena": "included", "zarazena": "included", "nová": "new", "
               "změna": "changed", "zmena": "changed", "vyřazena": "removed", "vyrazena": "removed"}
 
 
-def load_reach(
-    store: Store,
-    path: str | Path,
-    data_date: date | pd.Timestamp | None = None,
-    collect_all: bool = False,
-    progress: bool = False,
-) -> ImportResult:
-    """Validate a reach CSV and store it (table ``reach``) in one transaction.
+class ReachImport(CsvImporter):
+    """``reach.csv``: the municipalities each service serves (table ``reach``).
 
-    An ORP code expands to all stored municipalities of that ORP. The reach of each service
-    in the file is replaced by the file's rows.
+    An ORP code expands to all stored municipalities of that ORP. The reach of each service in the
+    file is replaced whole by the file's rows.
     """
-    path = Path(path)
-    require_file(path)
-    check_data_date(data_date, path.name)
-    result = begin_import(store, "reach", path)
-    if result.skipped:
-        return result
-    services = stored_codes(store, "service", "service_id", path, "import the register first")
-    mun = store.read("municipality")
-    known_mun = set(mun["municipality_code"].astype(str))
-    by_orp = mun.groupby("orp_code")["municipality_code"].apply(lambda s: sorted(s.astype(str))).to_dict()
-    probs = Problems(path.name, collect_all)
-    pairs: set[tuple[str, str]] = set()
-    rows_read = 0
-    for lineno, row in iter_csv(result.parsed, REACH_COLUMNS, ("service_id", "municipality_code", "orp_code"),
-                                progress=progress):
-        rows_read += 1
+
+    kind = "reach"
+    file_name = "reach.csv"
+    table = "reach"
+    columns = REACH_COLUMNS
+    required = ("service_id", "municipality_code", "orp_code")
+    needs_register = True
+    help = "Import territorial reach (identifikator;kod_obce;kod_orp); an ORP expands to its municipalities."
+
+    def prepare(self) -> None:
+        self.services = stored_codes(self.store, "service", "service_id", self.path, "import the register first")
+        mun = self.store.read("municipality")
+        self.known_mun = set(mun["municipality_code"].astype(str))
+        self.by_orp = mun.groupby("orp_code")["municipality_code"].apply(lambda s: sorted(s.astype(str))).to_dict()
+        self.pairs: set[tuple[str, str]] = set()
+
+    def check_row(self, lineno: int, row: dict[str, str | None], probs: Problems) -> None:
         loc = f"row {lineno}"
         sid, mraw, oraw = row["service_id"], row["municipality_code"], row["orp_code"]
         if sid is None:
             probs.add(loc, "service_id", "missing service id")
-            continue
+            return
         loc += f" (service {sid})"
-        if sid not in services:
+        if sid not in self.services:
             probs.add(loc, "service_id", f"unknown service {sid}: not in the stored register")
-            continue
+            return
         if (mraw is None) == (oraw is None):
             probs.add(loc, "municipality_code", "give exactly one of municipality code and ORP code")
-            continue
+            return
         if mraw is not None:
             code, err = municipality_code(mraw)
             if err:
                 probs.add(loc, "municipality_code", err)
-            elif code not in known_mun:
+            elif code not in self.known_mun:
                 probs.add(loc, "municipality_code", f"unknown municipality {code}: not in the store")
             else:
-                pairs.add((sid, code))
+                assert code is not None
+                self.pairs.add((sid, code))
         else:
             assert oraw is not None
-            if oraw not in by_orp:
+            if oraw not in self.by_orp:
                 probs.add(loc, "orp_code", f"unknown ORP {oraw}: no stored municipality belongs to it")
             else:
-                pairs.update((sid, m) for m in by_orp[oraw])
-    if rows_read == 0:
-        raise no_rows(path.name)
-    probs.raise_if_any()
-    df = pd.DataFrame(sorted(pairs), columns=["service_id", "municipality_code"])
-    with store.transaction() as w:
-        if not claim_import(w, result):
-            return result
-        ids = sorted(df["service_id"].unique().tolist())
-        if ids:
-            w.delete("reach", {"service_id": ids})
-        result.counts["reach"] = w.upsert("reach", df) if len(df) else 0
-        w.log_import("reach", str(path), result.checksum, rows_read, len(df),
-                     pd.Timestamp(data_date).date() if data_date is not None else None,
-                     f"{len(ids)} service(s)")
-    return result
+                self.pairs.update((sid, m) for m in self.by_orp[oraw])
+
+    def finish(self, result: ImportResult) -> Batch:
+        df = pd.DataFrame(sorted(self.pairs), columns=["service_id", "municipality_code"])
+        self.ids = sorted(df["service_id"].unique().tolist())
+        return Batch(df, self.data_date, f"{len(self.ids)} service(s)")
+
+    def write(self, writer: Writer, batch: Batch) -> int:
+        """The reach of each service in the file is replaced whole by the file's rows."""
+        return writer.replace("reach", batch.frame, {"service_id": self.ids}) if self.ids else 0
 
 
-def load_network(
-    store: Store,
-    path: str | Path,
-    data_date: date | pd.Timestamp | None = None,
-    collect_all: bool = False,
-    progress: bool = False,
-) -> ImportResult:
-    """Validate a network CSV and store it (table ``network``) in one transaction.
+class NetworkImport(CsvImporter):
+    """``network.csv``: units of the services in the region's network, per year and update (table ``network``).
 
     Rows are upserted by (service, year, update date): earlier updates stay as history. The data
     date logged defaults to the latest update date of the file.
     """
-    path = Path(path)
-    require_file(path)
-    check_data_date(data_date, path.name)
-    result = begin_import(store, "network", path)
-    if result.skipped:
-        return result
-    services = stored_codes(store, "service", "service_id", path, "import the register first")
-    probs = Problems(path.name, collect_all)
-    rows: list[dict[str, object]] = []
-    seen: dict[tuple[str, int, date], int] = {}
-    rows_read = 0
-    for lineno, row in iter_csv(result.parsed, NETWORK_COLUMNS, tuple(NETWORK_COLUMNS), progress=progress):
-        rows_read += 1
+
+    kind = "network"
+    file_name = "network.csv"
+    table = "network"
+    columns = NETWORK_COLUMNS
+    required = tuple(NETWORK_COLUMNS)
+    needs_register = True
+    help = "Import the network of services (units per year and update; updates kept as history)."
+
+    def prepare(self) -> None:
+        self.services = stored_codes(self.store, "service", "service_id", self.path, "import the register first")
+        self.rows: list[dict[str, object]] = []
+        self.seen: dict[tuple[str, int, date], int] = {}
+
+    def check_row(self, lineno: int, row: dict[str, str | None], probs: Problems) -> None:
         loc = f"row {lineno}"
         sid = row["service_id"]
         if sid is None:
             probs.add(loc, "service_id", "missing service id")
-            continue
+            return
         loc += f" (service {sid})"
         n0 = len(probs.items)
-        if sid not in services:
+        if sid not in self.services:
             probs.add(loc, "service_id", f"unknown service {sid}: not in the stored register")
         year, err = parse_int(row["year"])
         if err or year is None or not 2000 <= year <= 2100:
@@ -180,8 +154,7 @@ def load_network(
             probs.add(loc, "units", f"units {err}")
         elif units is not None and units < 0:
             probs.add(loc, "units", f"negative units {row['units']}")
-        unit = (row["unit"] or "").strip().lower()
-        unit = _UNIT_CS.get(unit, unit)
+        unit = unit_code(row["unit"])
         if unit not in UNITS:
             probs.add(loc, "unit", f"unknown unit '{row['unit']}' (expected one of {', '.join(UNITS)})")
         elif units is not None and units > UNIT_MAX[unit]:
@@ -199,25 +172,25 @@ def load_network(
         elif year is not None and upd is not None and not (year - 1 <= upd.year <= year):
             probs.add(loc, "update_date", f"update {upd} does not belong to network year {year}")
         if len(probs.items) > n0:
-            continue
+            return
         assert year is not None and upd is not None
         key = (sid, year, upd)
-        if key in seen:
-            probs.add(loc, "service_id", f"service {sid}, year {year}, update {upd} repeats row {seen[key]}")
-            continue
-        seen[key] = lineno
-        rows.append({"service_id": sid, "year": year, "update_date": upd, "units": units, "unit": unit,
-                     "status": status})
-    if rows_read == 0:
-        raise no_rows(path.name)
-    probs.raise_if_any()
-    df = pd.DataFrame(rows, columns=["service_id", "year", "update_date", "units", "unit", "status"])
-    if data_date is None and len(df):
-        data_date = max(df["update_date"])
-    with store.transaction() as w:
-        if not claim_import(w, result):
-            return result
-        result.counts["network"] = w.upsert("network", df) if len(df) else 0
-        w.log_import("network", str(path), result.checksum, rows_read, len(df),
-                     pd.Timestamp(data_date).date() if data_date is not None else None)
-    return result
+        if key in self.seen:
+            probs.add(loc, "service_id", f"service {sid}, year {year}, update {upd} repeats row {self.seen[key]}")
+            return
+        self.seen[key] = lineno
+        self.rows.append({"service_id": sid, "year": year, "update_date": upd, "units": units, "unit": unit,
+                          "status": status})
+
+    def finish(self, result: ImportResult) -> Batch:
+        df = pd.DataFrame(self.rows, columns=["service_id", "year", "update_date", "units", "unit", "status"])
+        logged = self.data_date
+        if logged is None and len(df):
+            logged = max(df["update_date"])
+        return Batch(df, logged)
+
+
+#: Validate a reach CSV and store it (table ``reach``) in one transaction: :meth:`ReachImport.load`.
+load_reach = ReachImport.load
+#: Validate a network CSV and store it (table ``network``) in one transaction: :meth:`NetworkImport.load`.
+load_network = NetworkImport.load

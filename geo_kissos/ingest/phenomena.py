@@ -31,25 +31,14 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 
 from ..catalogue import AGE_BANDS, INDICATOR_BY_CODE, PERSONS_MAX
 from ..errors import InputError, Problem
-from ..store import Store
-from .common import ImportResult, Problems, begin_import, claim_import, stored_codes
-from .tabular import (
-    check_data_date,
-    future_date,
-    iter_csv,
-    municipality_code,
-    no_rows,
-    parse_date,
-    parse_int,
-    parse_number,
-    require_file,
-)
+from .common import ImportResult, Problems, stored_codes
+from .importer import Batch, CsvImporter
+from .tabular import future_date, municipality_code, parse_date, parse_int, parse_number
 
 POPULATION_COLUMNS: dict[str, tuple[str, ...]] = {
     "persons": ("hodnota", "pocet", "obyvatel"),
@@ -119,45 +108,44 @@ def _overlap(group: tuple[int, int | None], band: tuple[int, int | None]) -> tup
     return share, 0 < share < 1
 
 
-def load_population(
-    store: Store,
-    path: str | Path,
-    data_date: date | pd.Timestamp | None = None,
-    collect_all: bool = False,
-    progress: bool = False,
-) -> ImportResult:
-    """Validate a ČSÚ population-by-age CSV, map it to the age bands and store it (one transaction)."""
-    path = Path(path)
-    require_file(path)
-    check_data_date(data_date, path.name)
-    result = begin_import(store, "population", path)
-    if result.skipped:
-        return result
-    checksum = result.checksum
-    known = stored_codes(store, "municipality", "municipality_code", path, "load boundaries first")
-    probs = Problems(path.name, collect_all)
-    # (municipality, year, sex) -> band -> persons; and the totals rows for a check
-    acc: dict[tuple[str, int, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    totals: dict[tuple[str, int, str], float] = {}
-    seen: dict[tuple[str, int, str, object], int] = {}
-    outside: set[str] = set()
-    split_groups: set[str] = set()
-    rows_read = 0
-    max_ref: date | None = None
-    for lineno, row in iter_csv(result.parsed, POPULATION_COLUMNS, ("persons", "municipality_code"), progress=progress):
-        rows_read += 1
+class PopulationImport(CsvImporter):
+    """``population.csv``: ČSÚ population by age, mapped to the age bands (table ``population``).
+
+    Municipalities outside the store are skipped and counted; a warning says so, and which age
+    groups were split across band limits.
+    """
+
+    kind = "population"
+    file_name = "population.csv"
+    table = "population"
+    columns = POPULATION_COLUMNS
+    required = ("persons", "municipality_code")
+    refuse_header_only = False  # "no row for a municipality of the store" says more
+    help = "Import population by age (ČSÚ open-data CSV) into bands total, 0-17, 18-64, 65+, 80+."
+
+    def prepare(self) -> None:
+        self.known = stored_codes(self.store, "municipality", "municipality_code", self.path, "load boundaries first")
+        # (municipality, year, sex) -> band -> persons; and the totals rows for a check
+        self.acc: dict[tuple[str, int, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        self.totals: dict[tuple[str, int, str], float] = {}
+        self.seen: dict[tuple[str, int, str, object], int] = {}
+        self.outside: set[str] = set()
+        self.split_groups: set[str] = set()
+        self.max_ref: date | None = None
+
+    def check_row(self, lineno: int, row: dict[str, str | None], probs: Problems) -> None:
         level = row.get("territory_level")
         if level is not None and level != MUNICIPALITY_LEVEL:
-            continue
+            return
         loc = f"row {lineno}"
         code, err = municipality_code(row["municipality_code"])
         if err:
             probs.add(loc, "vuzemi_kod", err)
-            continue
+            return
         loc += f" (municipality {code})"
-        if code not in known:
-            outside.add(str(code))
-            continue
+        if code not in self.known:
+            self.outside.add(str(code))
+            return
         n0 = len(probs.items)
         year: int | None = None
         if row.get("year") is not None:
@@ -173,7 +161,7 @@ def load_population(
             else:
                 assert ref is not None
                 year = ref.year
-                max_ref = ref if max_ref is None or ref > max_ref else max_ref
+                self.max_ref = ref if self.max_ref is None or ref > self.max_ref else self.max_ref
         else:
             probs.add(loc, "casref_do", "no year: the file needs 'casref_do' or 'rok'")
         persons, err = parse_number(row["persons"])
@@ -188,19 +176,19 @@ def load_population(
         if isinstance(group, str):
             probs.add(loc, "vek_txt", group)
         if len(probs.items) > n0:
-            continue
+            return
         assert year is not None and persons is not None and not isinstance(group, str)
         sex = row.get("sex") or ""
         key = (str(code), year, sex, group)
-        if key in seen:
-            probs.add(loc, "vek_txt", f"age group repeats row {seen[key]} for this municipality and year")
-            continue
-        seen[key] = lineno
+        if key in self.seen:
+            probs.add(loc, "vek_txt", f"age group repeats row {self.seen[key]} for this municipality and year")
+            return
+        self.seen[key] = lineno
         k3 = (str(code), year, sex)
         if group is None:
-            totals[k3] = persons
-            continue
-        bands = acc[k3]
+            self.totals[k3] = persons
+            return
+        bands = self.acc[k3]
         for band in AGE_BANDS:
             bands.setdefault(band, 0.0)
         bands["total"] += persons
@@ -209,88 +197,75 @@ def load_population(
             if share:
                 bands[band] += persons * share
             if interpolated:
-                split_groups.add(str(row.get("age")))
-    probs.raise_if_any()
-    # both sexes when present, else the sum of the per-sex rows
-    merged: dict[tuple[str, int], dict[str, float]] = {}
-    for (code, year, sex), bands in acc.items():
-        if sex == "":
-            merged[(code, year)] = dict(bands)
-    for (code, year, sex), bands in acc.items():
-        if sex != "" and (code, year, "") not in acc:
-            tgt = merged.setdefault((code, year), defaultdict(float))
-            for b, v in bands.items():
-                tgt[b] += v
-    for (code, year, sex), total in totals.items():
-        if sex == "" and (code, year) not in merged:
-            merged[(code, year)] = {"total": total}
-    rows = []
-    mismatched = 0
-    for (code, year), bands in sorted(merged.items()):
-        t = totals.get((code, year, ""))
-        if t is not None and abs(t - bands.get("total", t)) > 0.5:
-            mismatched += 1
-        for band in AGE_BANDS:
-            if band in bands:
-                rows.append({"municipality_code": code, "year": year, "age_band": band,
-                             "persons": int(round(bands[band]))})
-    warnings = []
-    if outside:
-        warnings.append(f"{len(outside)} municipality(ies) not in the store were skipped")
-    if split_groups:
-        groups = ", ".join(sorted(split_groups))
-        warnings.append(f"age group(s) split across band limits in proportion to years: {groups}")
-    if mismatched:
-        warnings.append(f"{mismatched} municipality-year(s): total row differs from the sum of age groups "
-                        "(the sum is stored)")
-    if not rows:
-        raise InputError([Problem(path.name, "", "vuzemi_kod", "no row for a municipality of the store")])
-    result.warnings = warnings
-    df = pd.DataFrame(rows)
-    with store.transaction() as w:
-        if not claim_import(w, result):
-            return result
-        result.counts["population"] = w.upsert("population", df)
-        dd = data_date if data_date is not None else max_ref
-        w.log_import("population", str(path), checksum, rows_read, len(df),
-                     pd.Timestamp(dd).date() if dd is not None else None,
-                     f"{len(warnings)} warning(s)" if warnings else None)
-    return result
+                self.split_groups.add(str(row.get("age")))
+
+    def finish(self, result: ImportResult) -> Batch:
+        acc, totals = self.acc, self.totals
+        # both sexes when present, else the sum of the per-sex rows
+        merged: dict[tuple[str, int], dict[str, float]] = {}
+        for (code, year, sex), bands in acc.items():
+            if sex == "":
+                merged[(code, year)] = dict(bands)
+        for (code, year, sex), bands in acc.items():
+            if sex != "" and (code, year, "") not in acc:
+                tgt = merged.setdefault((code, year), defaultdict(float))
+                for b, v in bands.items():
+                    tgt[b] += v
+        for (code, year, sex), total in totals.items():
+            if sex == "" and (code, year) not in merged:
+                merged[(code, year)] = {"total": total}
+        rows = []
+        mismatched = 0
+        for (code, year), bands in sorted(merged.items()):
+            t = totals.get((code, year, ""))
+            if t is not None and abs(t - bands.get("total", t)) > 0.5:
+                mismatched += 1
+            for band in AGE_BANDS:
+                if band in bands:
+                    rows.append({"municipality_code": code, "year": year, "age_band": band,
+                                 "persons": int(round(bands[band]))})
+        warnings = []
+        if self.outside:
+            warnings.append(f"{len(self.outside)} municipality(ies) not in the store were skipped")
+        if self.split_groups:
+            groups = ", ".join(sorted(self.split_groups))
+            warnings.append(f"age group(s) split across band limits in proportion to years: {groups}")
+        if mismatched:
+            warnings.append(f"{mismatched} municipality-year(s): total row differs from the sum of age groups "
+                            "(the sum is stored)")
+        if not rows:
+            raise InputError([Problem(self.path.name, "", "vuzemi_kod", "no row for a municipality of the store")])
+        result.warnings = warnings
+        dd = self.data_date if self.data_date is not None else self.max_ref
+        return Batch(pd.DataFrame(rows), dd, f"{len(warnings)} warning(s)" if warnings else None)
 
 
-def load_indicators(
-    store: Store,
-    path: str | Path,
-    data_date: date | pd.Timestamp | None = None,
-    collect_all: bool = False,
-    progress: bool = False,
-) -> ImportResult:
-    """Validate an indicator CSV (long form) against the catalogue and store it (one transaction).
+class IndicatorImport(CsvImporter):
+    """``indicators.csv``: social-phenomena indicators (long form), checked against the catalogue.
 
-    Rows are upserted by (municipality, year, code). ``data_date`` fills rows without their own
-    date and is logged (default: the latest date in the file).
+    Rows are upserted by (municipality, year, code) into ``indicator_value``. ``data_date`` fills
+    rows without their own date and is logged (default: the latest date in the file).
     """
-    path = Path(path)
-    require_file(path)
-    check_data_date(data_date, path.name)
-    result = begin_import(store, "indicators", path)
-    if result.skipped:
-        return result
-    checksum = result.checksum
-    known = stored_codes(store, "municipality", "municipality_code", path, "load boundaries first")
-    probs = Problems(path.name, collect_all)
-    rows: list[dict[str, object]] = []
-    seen: dict[tuple[str, int, str], int] = {}
-    rows_read = 0
-    for lineno, row in iter_csv(result.parsed, INDICATOR_COLUMNS, ("municipality_code", "year", "code", "value"),
-                                progress=progress):
-        rows_read += 1
+
+    kind = "indicators"
+    file_name = "indicators.csv"
+    table = "indicator_value"
+    columns = INDICATOR_COLUMNS
+    required = ("municipality_code", "year", "code", "value")
+    help = "Import social-phenomena indicators (long CSV: kod_obce;rok;ukazatel;hodnota;...)."
+
+    def prepare(self) -> None:
+        self.known = stored_codes(self.store, "municipality", "municipality_code", self.path, "load boundaries first")
+        self.rows: list[dict[str, object]] = []
+        self.seen: dict[tuple[str, int, str], int] = {}
+
+    def check_row(self, lineno: int, row: dict[str, str | None], probs: Problems) -> None:
         loc = f"row {lineno}"
         n0 = len(probs.items)
         code, err = municipality_code(row["municipality_code"])
         if err:
             probs.add(loc, "kod_obce", err)
-        elif code not in known:
+        elif code not in self.known:
             probs.add(loc, "kod_obce", f"unknown municipality {code}: not in the store")
         year, err = parse_int(row["year"])
         if err or year is None or not 1990 <= year <= 2100:
@@ -321,27 +296,28 @@ def load_indicators(
             elif future := future_date(dd):
                 probs.add(loc, "datum_dat", f"data date {future}")
         if len(probs.items) > n0:
-            continue
+            return
         assert code is not None and year is not None and ind is not None and idef is not None
         key = (code, year, ind)
-        if key in seen:
-            probs.add(loc, "ukazatel", f"{ind} for municipality {code}, year {year} repeats row {seen[key]}")
-            continue
-        seen[key] = lineno
-        rows.append({"municipality_code": code, "year": year, "code": ind, "value": value, "unit": idef.unit,
-                     "source": row.get("source"), "data_date": dd})
-    if rows_read == 0:
-        raise no_rows(path.name)
-    probs.raise_if_any()
-    df = pd.DataFrame(rows, columns=["municipality_code", "year", "code", "value", "unit", "source", "data_date"])
-    if data_date is not None:
-        df["data_date"] = df["data_date"].where(df["data_date"].notna(), pd.Timestamp(data_date).date())
-    dates = pd.to_datetime(df["data_date"]).dropna()
-    logged = data_date if data_date is not None else (dates.max() if len(dates) else None)
-    with store.transaction() as w:
-        if not claim_import(w, result):
-            return result
-        result.counts["indicator_value"] = w.upsert("indicator_value", df) if len(df) else 0
-        w.log_import("indicators", str(path), checksum, rows_read, len(df),
-                     pd.Timestamp(logged).date() if logged is not None else None)
-    return result
+        if key in self.seen:
+            probs.add(loc, "ukazatel", f"{ind} for municipality {code}, year {year} repeats row {self.seen[key]}")
+            return
+        self.seen[key] = lineno
+        self.rows.append({"municipality_code": code, "year": year, "code": ind, "value": value, "unit": idef.unit,
+                          "source": row.get("source"), "data_date": dd})
+
+    def finish(self, result: ImportResult) -> Batch:
+        df = pd.DataFrame(self.rows,
+                          columns=["municipality_code", "year", "code", "value", "unit", "source", "data_date"])
+        data_date = self.data_date
+        if data_date is not None:
+            df["data_date"] = df["data_date"].where(df["data_date"].notna(), pd.Timestamp(data_date).date())
+        dates = pd.to_datetime(df["data_date"]).dropna()
+        logged = data_date if data_date is not None else (dates.max() if len(dates) else None)
+        return Batch(df, logged)
+
+
+#: Validate a ČSÚ population-by-age CSV, map it to the age bands and store it: :meth:`PopulationImport.load`.
+load_population = PopulationImport.load
+#: Validate an indicator CSV (long form) against the catalogue and store it: :meth:`IndicatorImport.load`.
+load_indicators = IndicatorImport.load

@@ -93,7 +93,7 @@ import pandas as pd
 import shapely
 from ijson.common import ObjectBuilder
 
-from ..catalogue import SERVICE_TYPE_BY_CODE, SERVICE_TYPES
+from ..catalogue import SERVICE_TYPE_BY_CODE, SERVICE_TYPES, UNIT_ALIASES
 from ..crs import STORE_EPSG
 from ..errors import InputError, Problem
 from ..store import Store
@@ -113,14 +113,6 @@ FORM_CODES: dict[str, str] = {
     "amb": "outpatient", "ambulantni": "outpatient", "ambulantní": "outpatient", "outpatient": "outpatient",
     "ter": "field", "terenni": "field", "terénní": "field", "field": "field",
 }
-CAPACITY_UNITS: dict[str, str] = {
-    "luzka": "beds", "lůžka": "beds", "beds": "beds",
-    "klient": "clients", "klienti": "clients", "clients": "clients",
-    "kontakt": "contacts", "contacts": "contacts",
-    "interv": "interventions", "interventions": "interventions",
-    "hovor": "calls", "calls": "calls",
-    "fte": "fte", "uvazky": "fte", "hours": "hours", "hodiny": "hours",
-}
 
 #: RÚIAN address-point CSV columns (canonical -> header names).
 ADDRESS_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -132,7 +124,6 @@ ADDRESS_COLUMNS: dict[str, tuple[str, ...]] = {
 
 #: A withheld address (``utajenaAdresa``): the point is the municipality's representative point.
 WITHHELD_QUALITY = "withheld_municipality"
-LOCATION_QUALITIES = ("address_point", "municipality_centroid", WITHHELD_QUALITY, "unlocated")
 
 
 def _ref(v: Any) -> str | None:
@@ -449,7 +440,7 @@ def _parse_item(
         for k, cap in enumerate(kapacity, start=1):
             where = f"formy[{j}].kapacity[{k}]"
             tref = _ref(cap.get("typ")) if isinstance(cap, dict) else None
-            unit = CAPACITY_UNITS.get((tref or "").rsplit("/", 1)[-1].lower())
+            unit = UNIT_ALIASES.get((tref or "").rsplit("/", 1)[-1].lower())
             if unit is None:
                 probs.add(label, f"{where}.typ", f"unknown capacity type '{tref}'")
                 continue
@@ -968,8 +959,7 @@ def load_services(
         # after the register, overrides it for the services it names)
         reach_ids = sorted(set(reach["service_id"]))
         if reach_ids:
-            w.delete("reach", {"service_id": reach_ids})
-            result.counts["reach"] = w.upsert("reach", reach)
+            result.counts["reach"] = w.replace("reach", reach, {"service_id": reach_ids})
         note = f"{data.outside} outside region; " if data.outside else ""
         note += f"{len(data.warnings)} warning(s)" if data.warnings else ""
         w.log_import(KIND, str(path), checksum, data.items_read, result.counts["service"],

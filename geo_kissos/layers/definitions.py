@@ -9,12 +9,12 @@ from typing import Any
 
 import numpy as np
 
-from ..catalogue import SERVICE_TYPE_BY_CODE
+from ..catalogue import ACCESS_METHODS, DEFAULT_ACCESS_METHOD, SERVICE_TYPE_BY_CODE
+from ..catalogue import MAP_LEVELS as LEVELS
 from ..config import layers_dir
 from ..errors import ConfigError, UnknownLayerError
 
 KINDS = ("choropleth", "points")
-LEVELS = ("municipality", "orp")
 SCHEMES = ("NaturalBreaks", "FisherJenks", "Quantiles", "EqualInterval", "Categories")
 # The source kinds and their measures are those of the registry (geo_kissos.layers.sources):
 # ``source_kinds()`` and ``source_measures()`` (also ``geo_kissos.layers.SOURCES`` and ``MEASURES``).
@@ -32,8 +32,6 @@ _TABLE_KEYS: dict[str, set[str]] = {
     "popup": {"field", "label_cs", "label_en", "decimals"},
     "groups": {"id", "name_cs", "name_en", "colour", "types"},
 }
-#: Floating-catchment methods an ``access:<§>`` layer may use.
-ACCESS_METHODS = ("2sfca", "e2sfca", "3sfca", "bfca")
 
 
 @dataclass(frozen=True)
@@ -81,7 +79,7 @@ class Layer:
     popup: tuple[PopupField, ...] = ()
     groups: tuple[TypeGroup, ...] = ()
     description_cs: str = ""
-    access_method: str = "e2sfca"  #: ``access:<§>`` layers: floating-catchment method
+    access_method: str = DEFAULT_ACCESS_METHOD  #: ``access:<§>`` layers: floating-catchment method
     access_max_distance: float = 20_000.0  #: ``access:<§>`` layers: catchment radius in metres
     path: Path | None = field(default=None, compare=False)
     #: ``Categories`` scheme: the label of each value 0, 1, ... (one colour each)
@@ -231,7 +229,7 @@ def _parse(path: Path) -> Layer:
     if not _is_hex(no_data):
         raise ConfigError(f"{where}: style.no_data {no_data!r} is not a #hex colour")
     acc = raw.get("access", {})
-    method = str(acc.get("method", "e2sfca")).lower()
+    method = str(acc.get("method", DEFAULT_ACCESS_METHOD)).lower()
     if method not in ACCESS_METHODS:
         raise ConfigError(f"{where}: access.method {method!r} is not one of {ACCESS_METHODS}")
     max_distance = acc.get("max_distance", 20_000)

@@ -6,24 +6,9 @@ import math
 
 import pandas as pd
 
-from ..catalogue import UNITS
+from ..catalogue import UNIT_FORMS, UNIT_NAMES
 
 NO_DATA_LABEL = "bez dat / no data"
-#: Czech names of the capacity units of the register (beyond the planning units of the catalogue).
-UNIT_NAMES: dict[str, str] = {**UNITS, "beds": "lůžek", "clients": "klientů", "contacts": "kontaktů",
-                              "interventions": "intervencí", "calls": "hovorů", "fte": "úvazků"}
-
-
-#: Czech forms of a unit after a number: (1, 2–4, 0 and 5+, a decimal number).
-UNIT_FORMS: dict[str, tuple[str, str, str, str]] = {
-    "beds": ("lůžko", "lůžka", "lůžek", "lůžka"),
-    "clients": ("klient", "klienti", "klientů", "klienta"),
-    "contacts": ("kontakt", "kontakty", "kontaktů", "kontaktu"),
-    "interventions": ("intervence", "intervence", "intervencí", "intervence"),
-    "calls": ("hovor", "hovory", "hovorů", "hovoru"),
-    "fte": ("úvazek", "úvazky", "úvazků", "úvazku"),
-    "hours": ("hodina", "hodiny", "hodin", "hodiny"),
-}
 
 
 def format_count(value: float, unit: str) -> str:

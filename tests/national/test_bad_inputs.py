@@ -17,11 +17,11 @@ import pandas as pd
 import pytest
 
 from geo_kissos import InputError
-from geo_kissos.cli.tables import read_changes_file, read_norms_file
 from geo_kissos.errors import CRSError
 from geo_kissos.ingest.boundaries import load_boundaries
 from geo_kissos.ingest.network import load_network, load_reach
 from geo_kissos.ingest.phenomena import load_indicators, load_population
+from geo_kissos.ingest.user_tables import read_changes_file, read_norms_file
 
 NETWORK_HEADER = "identifikator;rok;jednotky;typ_jednotky;stav;datum_aktualizace\n"
 POPULATION_HEADER = "hodnota,vek_txt,vuzemi_cis,vuzemi_kod,casref_do\n"

@@ -12,8 +12,8 @@ import unicodedata
 import pytest
 
 from geo_kissos.store import Store
+from geo_kissos.text import czech_sort_key
 from webmap import create_app
-from webmap.data import czech_sort_key
 
 READY_MS = 60_000
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..analysis.scenarios import ACTIONS
 from ..catalogue import NORM_MAX_PER_1000, SERVICE_TYPE_BY_CODE, UNIT_MAX
-from ..ingest.tabular import detect_encoding, parse_number
+from .tabular import detect_encoding, parse_number
 
 #: Type codes as a user may write them: "49", "§49", "§ 49", " 60a ".
 VALID_TYPES = ", ".join(SERVICE_TYPE_BY_CODE)
