@@ -15,7 +15,7 @@ Configuration (``create_app(config)`` keys, else :func:`geo_kissos.config.get_co
     Thematic layer shown first (default ``population-65-share``).
 ``CACHE_SECONDS``
     How long computed layers are kept at most (``GEO_KISSOS_CACHE_SECONDS``, default 300); a
-    change of the store is seen on the next request whatever this says (:mod:`webmap.data`);
+    change of the store is seen on the next request whatever this says (:mod:`webmap.cache`);
     the served geometries and spatial indexes are kept per data version.
 ``TRUSTED_HOSTS``
     Host names the app answers to (``GEO_KISSOS_TRUSTED_HOSTS``, comma-separated; ``.example.org``
@@ -62,7 +62,7 @@ from geo_kissos.errors import ConfigError
 from geo_kissos.layers import load_layers
 from geo_kissos.store import default_store_url, open_store
 
-from .data import MapData
+from .cache import ServedData
 from .errors import init_errors
 from .security import init_security
 
@@ -103,7 +103,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if trusted is None:
         trusted = env.trusted_hosts
     app.config.update(TILES=tiles or None, DEFAULT_LAYER=cfg.pop("DEFAULT_LAYER", FALLBACK_LAYER), **cfg)
-    data = MapData(store, layers, ttl=ttl)
+    data = ServedData(store, layers, ttl=ttl)
     app.extensions["geo_kissos"] = data
     _serve_hosts(app, trusted, public_url)
     _data_versions(app, data)
@@ -134,7 +134,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     @app.get("/health")
     def health() -> tuple[Response, int]:
         """Whether the store answers, and the data version and date served (for load balancers)."""
-        data: MapData = app.extensions["geo_kissos"]
+        data: ServedData = app.extensions["geo_kissos"]
         try:
             log = data.store.read("import_log")  # one small read: the store answers
         except Exception as exc:  # the store is down: say so, with status 503
@@ -197,7 +197,7 @@ def _code_version() -> str:
         return "dev"
 
 
-def _data_versions(app: Flask, data: MapData) -> None:
+def _data_versions(app: Flask, data: ServedData) -> None:
     """One data version per request, an ETag on the API's and the page's answers, 304s."""
     code = _code_version()
 

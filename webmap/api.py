@@ -41,7 +41,7 @@ from geo_kissos.errors import NotFound, ParamError
 from geo_kissos.layers import SYNTHETIC_LABEL, Layer, is_synthetic, layer_left_out, layer_legend
 from geo_kissos.layers.provenance import czech_date, layer_data_date, source_line
 
-from .data import MapData
+from .cache import ServedData
 from .geometry import decimals_for_zoom, serve_points
 from .index import LayerSnapshot, ServedIndex
 from .openapi import OPENAPI_MEDIA_TYPE, openapi_document
@@ -76,8 +76,8 @@ def _not_rate_limited(state: Any) -> None:
         limiter.request_filter(_api_read)
 
 
-def map_data() -> MapData:
-    """The app's :class:`MapData`."""
+def map_data() -> ServedData:
+    """The app's :class:`ServedData`."""
     return current_app.extensions["geo_kissos"]
 
 
@@ -89,7 +89,7 @@ def _json(obj: Any) -> bytes:
 
 def _dumps(obj: Any) -> bytes:
     """A response document: :func:`_json` with the data it shows (``dataVersion``, ``dataDate``)."""
-    if isinstance(obj, dict):  # which data this is (the request's data version, webmap.data)
+    if isinstance(obj, dict):  # which data this is (the request's data version, webmap.cache)
         obj = {**obj, **map_data().version_fields()}
     return _json(obj)
 

@@ -54,8 +54,8 @@ from geo_kissos.errors import (
     StoreError,
     UnknownLayerError,
 )
-from geo_kissos.export.data import default_layer, parse_sites
 from geo_kissos.export.exporter import MAP_FORMATS, Exporter
+from geo_kissos.export.mapdata import default_layer, parse_sites
 
 from .errors import init_errors
 from .params import parse_int

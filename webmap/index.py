@@ -2,7 +2,7 @@
 
 A map client asks for many different windows (bbox), zooms and ORPs; caching whole responses
 helps only for repeated requests. So the parts every response is made of are prepared once per
-data version (see :meth:`webmap.data.MapData.data_version`) and a request only selects and joins:
+data version (see :meth:`webmap.cache.ServedData.data_version`) and a request only selects and joins:
 
 * :class:`ServedIndex` - per territorial level and zoom: the served (simplified, WGS 84, rounded)
   polygons, each already written as GeoJSON (``shapely.to_geojson``), and a
@@ -121,7 +121,7 @@ class LayerSnapshot:
     Parameters
     ----------
     frame : geopandas.GeoDataFrame
-        The layer frame (as :meth:`webmap.data.MapData.frame` returns it).
+        The layer frame (as :meth:`webmap.cache.ServedData.frame` returns it).
     properties : callable
         Frame -> list of property dicts, one per row (the API's serialisation).
     dumps : callable

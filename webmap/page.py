@@ -19,7 +19,7 @@ from jinja2 import Template
 from geo_kissos.catalogue import FALLBACK_LAYER, FORMS, SERVICE_TYPES
 from geo_kissos.layers import SYNTHETIC_LABEL, has_register, is_synthetic, needs_register, no_register_text, source_line
 
-from .data import MapData
+from .cache import ServedData
 from .security import nonce_scripts
 
 #: Region seat (Olomouc), used when the store holds no territory yet.
@@ -35,7 +35,7 @@ def _czech_date(value: Any) -> str:
 
 
 
-def provenance(data: MapData) -> dict[str, Any]:
+def provenance(data: ServedData) -> dict[str, Any]:
     """What the store holds, as imported: synthetic demo or not, register or not, source line."""
     def build() -> dict[str, Any]:
         store = data.store
@@ -44,7 +44,7 @@ def provenance(data: MapData) -> dict[str, Any]:
     return data.cache.get(("provenance",), build)
 
 
-def pick_default_layer(data: MapData, default_layer: str | None, register: bool) -> str | None:
+def pick_default_layer(data: ServedData, default_layer: str | None, register: bool) -> str | None:
     """The configured default layer, unless it needs the register and none is loaded: then
     :data:`FALLBACK_LAYER` (population 65+), else the first layer that has data."""
     choropleths = [lay for lay in data.layers.values() if lay.kind == "choropleth"]
@@ -58,7 +58,7 @@ def pick_default_layer(data: MapData, default_layer: str | None, register: bool)
     return (with_data or ids or [lay.id for lay in choropleths] or [None])[0]
 
 
-def page_config(data: MapData, tiles: str | None, default_layer: str | None) -> dict[str, Any]:
+def page_config(data: ServedData, tiles: str | None, default_layer: str | None) -> dict[str, Any]:
     """What the app script needs to start (JSON-serialisable)."""
     prov = provenance(data)
     choropleths = [lay for lay in data.layers.values() if lay.kind == "choropleth"]
@@ -85,7 +85,7 @@ def page_config(data: MapData, tiles: str | None, default_layer: str | None) -> 
     }
 
 
-def render_page(data: MapData, tiles: str | None, default_layer: str | None = None) -> str:
+def render_page(data: ServedData, tiles: str | None, default_layer: str | None = None) -> str:
     """The whole HTML page of the market map."""
     cfg = page_config(data, tiles, default_layer)
     bounds = cfg["bounds"]

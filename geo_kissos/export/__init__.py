@@ -19,10 +19,10 @@ The Flask blueprint serving them lives with the web app (:mod:`webmap.exports`):
 does not import Flask.
 """
 
-from .data import DEFAULT_LAYER, ascii_slug, load_map_data
 from .exporter import FORMATS, Exporter, ExportResult, UnknownOrpError, export_all, export_orp, parse_formats
 from .html import orp_html, write_html
 from .layout import DEFAULT_DPI, nice_length, true_north_angle
+from .mapdata import DEFAULT_LAYER, ascii_slug, load_map_data
 from .maps import MapData, orp_figure, overview_figure
 from .tables import RegionTables, read_xlsx_sheet, region_tables, write_csv, write_xlsx
 

@@ -34,8 +34,8 @@ from matplotlib.figure import Figure
 from ..errors import GeoKissosError, UnknownOrpError
 from ..layers import provenance
 from . import layout as L
-from .data import ascii_slug, default_layer, load_map_data
 from .html import write_html
+from .mapdata import ascii_slug, default_layer, load_map_data
 from .maps import MapData, orp_figure, overview_figure
 from .tables import RegionTables, region_tables, write_csv, write_xlsx
 
@@ -88,12 +88,12 @@ class Exporter:
     store : Store
         An open store.
     layer_id : str, optional
-        Layer to map (default :data:`~geo_kissos.export.data.DEFAULT_LAYER`, or population 65+
-        when no register is loaded: :func:`~geo_kissos.export.data.default_layer`).
+        Layer to map (default :data:`~geo_kissos.export.mapdata.DEFAULT_LAYER`, or population 65+
+        when no register is loaded: :func:`~geo_kissos.export.mapdata.default_layer`).
     year : int, optional
         Year of the map and the tables (default: the latest with data).
     sites : {"auto", "all", "none"}
-        Which service sites to draw (see :func:`~geo_kissos.export.data.load_map_data`).
+        Which service sites to draw (see :func:`~geo_kissos.export.mapdata.load_map_data`).
     dpi : int
         PNG resolution (A4 at 150 dpi = 1240 × 1753 px).
     norms : pandas.DataFrame, optional

@@ -222,7 +222,7 @@ def orp_figure(data: MapData, orp_code: str, page_label: str = "") -> Figure:
     Parameters
     ----------
     data : MapData
-        Region-wide data of the layer (see :func:`geo_kissos.export.data.load_map_data`).
+        Region-wide data of the layer (see :func:`geo_kissos.export.mapdata.load_map_data`).
     orp_code : str
         The ORP to draw.
     page_label : str

@@ -209,7 +209,7 @@ def test_all_orps_and_the_atlas(loaded_gpkg_copy, tmp_path):
 
 def test_the_footer_says_what_the_layer_leaves_out(loaded_store, tmp_path):
     """The map page's footer prints what the layer's numbers leave out, as the legend does."""
-    from geo_kissos.export.data import load_map_data
+    from geo_kissos.export.mapdata import load_map_data
     from geo_kissos.export.maps import orp_figure
     from geo_kissos.layers import layer_left_out
 

@@ -7,8 +7,8 @@ from pyproj import Transformer
 
 from geo_kissos.errors import GeoKissosError
 from geo_kissos.export import ascii_slug, nice_length, parse_formats, true_north_angle
-from geo_kissos.export.data import format_date, parse_sites
 from geo_kissos.export.layout import A4_MM, LAYOUT, add_scale_bar, fit_extent, map_axes, new_page
+from geo_kissos.export.mapdata import format_date, parse_sites
 from geo_kissos.text import czech_sort_key
 
 

@@ -66,7 +66,7 @@ def test_precomputed_parts_follow_the_data_version(loaded_gpkg_copy: GpkgStore) 
         assert api._served_index("municipality", 9) is index, "kept while the data stay the same"
     with loaded_gpkg_copy.transaction() as w:  # a new import: a new data version
         w.log_import("population", "test", "abc", 1, 1, pd.Timestamp("2026-01-01").date())
-    assert data.current().id != version  # what the next request takes (webmap.data: one version per request)
+    assert data.current().id != version  # what the next request takes (webmap.cache: one version per request)
     with app.test_request_context():
         assert api._served_index("municipality", 9) is not index, "rebuilt for the new data version"
     again = client.get(url).get_json()

@@ -380,7 +380,7 @@ def test_cache_computes_once_under_concurrency() -> None:
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
-    from webmap.data import TTLCache
+    from webmap.cache import TTLCache
 
     cache = TTLCache(ttl=300)
     calls: list[int] = []

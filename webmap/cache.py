@@ -1,6 +1,6 @@
 """What the web map reads from the store, computed once and kept for a while.
 
-One :class:`MapData` per app: it holds the store (opened once), the layer definitions and
+One :class:`ServedData` per app: it holds the store (opened once), the layer definitions and
 time-limited caches of layer frames, served geometries and the search index. The store is
 only read.
 
@@ -9,7 +9,7 @@ One data version at a time: every request first asks the store cheaply whether i
 PostGIS the count and time of the import log's rows, which every import adds to). When it did,
 a new :class:`DataVersion` with empty caches replaces the old one as a whole, so the next request
 shows the new data and a feature and the list never mix two imports. A request keeps the version
-it started with (:meth:`MapData.begin`). Entries also expire after ``ttl`` seconds
+it started with (:meth:`ServedData.begin`). Entries also expire after ``ttl`` seconds
 (``GEO_KISSOS_CACHE_SECONDS``, default 300), which only bounds memory.
 """
 
@@ -131,7 +131,7 @@ class DataVersion:
     _date: list[Any] = field(default_factory=list)
 
 
-class MapData:
+class ServedData:
     """Cached access to the store for the map and its API.
 
     Parameters
