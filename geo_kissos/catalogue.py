@@ -83,11 +83,14 @@ LEVELS: dict[str, str] = {
 MAP_LEVELS: tuple[str, ...] = ("municipality", "orp")
 #: Floating-catchment accessibility methods (see :mod:`geo_kissos.analysis.fca`).
 ACCESS_METHODS: tuple[str, ...] = ("2sfca", "e2sfca", "3sfca", "bfca")
-#: Method of an ``access:<§>`` layer that names none.
+#: The one default floating-catchment method: of an ``access:<§>`` layer that names none, of
+#: ``geo-kissos analysis access|scenario``, :class:`~geo_kissos.analysis.AccessParams` and
+#: :func:`~geo_kissos.analysis.floating_catchment`.
 DEFAULT_ACCESS_METHOD = "e2sfca"
-#: Layer exported when none is named (§ 49 accessibility: needs the register).
+#: The one default layer: the map opens on it and the exporter draws it when none is named
+#: (§ 49 accessibility: needs the register).
 DEFAULT_LAYER = "access-49-municipality"
-#: Layer that needs population only: exported when no register is loaded, and the map's first layer.
+#: Layer that needs population only: opened and exported instead when no register is loaded.
 FALLBACK_LAYER = "population-65-share"
 
 #: Age bands of the population table.

@@ -56,7 +56,7 @@ from flask import Flask, Response, jsonify, request, send_from_directory
 from werkzeug.exceptions import BadRequest
 from werkzeug.sansio.utils import host_is_trusted
 
-from geo_kissos.catalogue import FALLBACK_LAYER
+from geo_kissos.catalogue import DEFAULT_LAYER
 from geo_kissos.config import OSM_TILES, get_config
 from geo_kissos.errors import ConfigError
 from geo_kissos.layers import load_layers
@@ -102,7 +102,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     trusted_proxies = cfg.pop("TRUSTED_PROXIES", None)
     if trusted is None:
         trusted = env.trusted_hosts
-    app.config.update(TILES=tiles or None, DEFAULT_LAYER=cfg.pop("DEFAULT_LAYER", FALLBACK_LAYER), **cfg)
+    app.config.update(TILES=tiles or None, DEFAULT_LAYER=cfg.pop("DEFAULT_LAYER", DEFAULT_LAYER), **cfg)
     data = ServedData(store, layers, ttl=ttl)
     app.extensions["geo_kissos"] = data
     _serve_hosts(app, trusted, public_url)

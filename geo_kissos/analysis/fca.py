@@ -55,6 +55,7 @@ import pandas as pd
 from scipy.spatial import cKDTree
 
 from ..catalogue import ACCESS_METHODS as METHODS
+from ..catalogue import DEFAULT_ACCESS_METHOD
 from ._validate import point_coords, require_columns
 from .errors import AnalysisError
 
@@ -344,7 +345,7 @@ def floating_catchment(
     demand: pd.DataFrame,
     supply: pd.DataFrame,
     *,
-    method: str = "2sfca",
+    method: str = DEFAULT_ACCESS_METHOD,
     max_cost: float | None = None,
     decay: Decay | None = None,
     selection_decay: Decay | None = None,
@@ -364,7 +365,8 @@ def floating_catchment(
     supply : pandas.DataFrame or geopandas.GeoDataFrame
         One row per supply site, ids in the index, units (beds, FTE) in ``supply_col``.
     method : {"2sfca", "e2sfca", "3sfca", "bfca"}
-        See the module documentation.
+        See the module documentation. Default: the project's one default method,
+        :data:`geo_kissos.catalogue.DEFAULT_ACCESS_METHOD` (``e2sfca``), as the map and the CLI.
     max_cost : float, optional
         Catchment size (metres for Euclidean costs; the cost unit of ``costs`` otherwise).
         Required for Euclidean costs, except with a :class:`StepDecay`, whose last threshold

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..catalogue import DEFAULT_ACCESS_METHOD
 from .coverage import PER, coverage_ratios
 from .fca import Decay, floating_catchment
 from .gaps import availability_gaps
@@ -43,7 +44,7 @@ class AccessParams:
         Decay function (see :mod:`geo_kissos.analysis.fca`).
     """
 
-    method: str = "3sfca"
+    method: str = DEFAULT_ACCESS_METHOD
     max_cost: float = 20_000.0
     decay: Decay | None = None
 

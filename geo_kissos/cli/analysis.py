@@ -31,7 +31,7 @@ from ..analysis import (
 from ..analysis.fca import METHODS, gaussian_decay
 from ..analysis.inputs import _is_field_only
 from ..analysis.territory import left_out_lines
-from ..catalogue import LEVELS, SERVICE_TYPE_BY_CODE
+from ..catalogue import DEFAULT_ACCESS_METHOD, LEVELS, SERVICE_TYPE_BY_CODE
 from ..ingest.user_tables import read_changes_file, read_norms_file, type_code
 from ..safe_cells import csv_frame
 from .options import open_cli_store, store_option
@@ -155,7 +155,7 @@ def _norms_option(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _access_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    f = click.option("--method", type=click.Choice(METHODS), default="3sfca", show_default=True,
+    f = click.option("--method", type=click.Choice(METHODS), default=DEFAULT_ACCESS_METHOD, show_default=True,
                      help="Floating-catchment method.")(f)
     f = click.option("--max-distance", type=click.FloatRange(min=0, min_open=True),
                      default=20_000.0, show_default=True,

@@ -63,8 +63,9 @@ def test_e2sfca_without_a_decay_uses_the_default_steps():
     for out in (enhanced_two_step_fca(demand, supply, max_cost=3000),
                 floating_catchment(demand, supply, method="E2SFCA", max_cost=3000)):
         np.testing.assert_allclose(out["access"], [r, 0.68 * r, 0.22 * r])
-    # the same pairs without decay (2SFCA, the default method): R = 10 / 160 for everyone
-    np.testing.assert_allclose(floating_catchment(demand, supply, max_cost=3000)["access"], [10 / 160] * 3)
+    # the same pairs without decay (2SFCA): R = 10 / 160 for everyone
+    plain = floating_catchment(demand, supply, method="2sfca", max_cost=3000)
+    np.testing.assert_allclose(plain["access"], [10 / 160] * 3)
     np.testing.assert_allclose(two_step_fca(demand, supply, max_cost=3000)["access"], [10 / 160] * 3)
 
 
@@ -95,14 +96,14 @@ def test_euclidean_pairs_with_one_site_and_with_none():
     pairs = euclidean_pairs(demand, one, 1000)
     assert pairs.to_frame().sort_values("origin").to_dict("list") == {
         "origin": ["d0", "d1"], "destination": ["s0", "s0"], "cost": [100.0, 200.0]}
-    out = floating_catchment(demand, one, max_cost=1000)
+    out = floating_catchment(demand, one, method="2sfca", max_cost=1000)
     np.testing.assert_allclose(out["access"], [2.0, 2.0, np.nan])  # 4 units / 2 people
     none = one.iloc[:0]
     pairs = euclidean_pairs(demand, none, 1000)
     assert len(pairs.i) == len(pairs.j) == len(pairs.cost) == 0
     assert pairs.demand_ids.equals(demand.index) and pairs.supply_ids.equals(none.index)
     assert pairs.to_frame().empty
-    out = floating_catchment(demand, none, max_cost=1000)
+    out = floating_catchment(demand, none, method="2sfca", max_cost=1000)
     assert out["n_sites"].tolist() == [0, 0, 0] and out["access"].isna().all()
     pairs = euclidean_pairs(demand.iloc[:0], one, 1000)
     assert pairs.to_frame().empty and pairs.supply_ids.equals(one.index)

@@ -106,7 +106,7 @@ def test_catchment_population_and_demand_points(tiny_raster):
     first = pts.loc["r0c0"]
     assert (first.geometry.x, first.geometry.y) == (X0 + 50, Y0 + 350)
     # demand points feed FCA directly
-    out = floating_catchment(pts, sites.assign(supply=[3.0, 0.0]), max_cost=60)
+    out = floating_catchment(pts, sites.assign(supply=[3.0, 0.0]), method="2sfca", max_cost=60)
     assert out.loc["r0c0", "access"] == pytest.approx(3.0)
     assert np.isnan(out.loc["r3c2", "access"])
 

@@ -123,3 +123,21 @@ def test_boundary_manifest_is_recorded_and_read_back(data_dir: Path, tmp_path: P
     assert src.title == "Hranice obcí – testovací manifest" and src.publisher == "Vydavatel; s. p."
     assert src.file == "obce.gpkg"
     assert "hranice obcí: Hranice obcí – testovací manifest" in source_line(get_layer("population-65-share"), store)
+
+
+def test_the_map_and_the_exporter_open_on_the_same_layer(loaded_store, no_register_store) -> None:
+    """One default layer (:data:`geo_kissos.catalogue.DEFAULT_LAYER`) for the map and the exporter."""
+    from geo_kissos.catalogue import DEFAULT_LAYER, FALLBACK_LAYER
+    from geo_kissos.export.mapdata import default_layer
+    from webmap.page import page_config
+
+    app = create_app({"STORE": loaded_store, "TILES": None})
+    assert app.config["DEFAULT_LAYER"] == DEFAULT_LAYER == default_layer(loaded_store)
+    with app.test_request_context("/"):
+        cfg = page_config(app.extensions["geo_kissos"], None, app.config["DEFAULT_LAYER"])
+    assert cfg["defaultLayer"] == DEFAULT_LAYER
+    # without a register both fall back to the population layer (the default needs the register)
+    bare = create_app({"STORE": no_register_store, "TILES": None})
+    with bare.test_request_context("/"):
+        cfg = page_config(bare.extensions["geo_kissos"], None, bare.config["DEFAULT_LAYER"])
+    assert cfg["defaultLayer"] == FALLBACK_LAYER == default_layer(no_register_store)
