@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from geo_kissos.bootstrap import load_data_dir
+from geo_kissos.catalogue import FALLBACK_LAYER
 from geo_kissos.config import REPO_ROOT
 from geo_kissos.demo import build_demo
 from geo_kissos.store import GpkgStore, PostgisStore, Store
@@ -247,12 +248,14 @@ def browser() -> Iterator[object]:
 def live_server() -> Iterator[Callable[[Store], str]]:
     """``live_server(store)``: the web app on ``store`` (no tiles) served by werkzeug on
     127.0.0.1 (a free port) in a thread; returns its base URL. Every server is shut down at the
-    end of the test."""
+    end of the test. The page opens on ``default_layer`` (population 65+, which needs no
+    register: the browser tests start from it; the app's own default is § 49 accessibility)."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     running: list[tuple[object, threading.Thread]] = []
 
-    def serve(store: Store) -> str:
-        server = make_server("127.0.0.1", 0, create_app({"STORE": store, "TILES": None}), threaded=True)
+    def serve(store: Store, default_layer: str = FALLBACK_LAYER) -> str:
+        app = create_app({"STORE": store, "TILES": None, "DEFAULT_LAYER": default_layer})
+        server = make_server("127.0.0.1", 0, app, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         running.append((server, thread))
