@@ -12,7 +12,7 @@ import click
 import pandas as pd
 
 from ..export import DEFAULT_LAYER, FORMATS, Exporter, parse_formats
-from ..export.data import FALLBACK_LAYER, parse_sites
+from ..export.mapdata import FALLBACK_LAYER, parse_sites
 from ..ingest.user_tables import read_norms_file
 from ..layers import load_layers, no_register_text
 from .options import open_cli_store, store_option
