@@ -309,3 +309,60 @@ def test_a_store_on_another_device_than_the_temp_folder_commits(tmp_path: Path):
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
+
+
+@contextmanager
+def _tmpfs(size: str) -> Iterator[Path]:
+    """A real, freshly mounted tmpfs of ``size`` (root only: skipped elsewhere)."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    if os.geteuid() != 0 or shutil.which("mount") is None:  # pragma: no cover - CI as a user
+        pytest.skip("mounting a tmpfs needs root")
+    folder = Path(tempfile.mkdtemp(prefix="gk-tmpfs-"))
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                          capture_output=True, check=False)
+    if done.returncode != 0:  # pragma: no cover - a container without the right to mount
+        folder.rmdir()
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], capture_output=True, check=False)
+        folder.rmdir()
+
+
+def test_the_free_room_boundary_on_a_real_small_file_system(unlimited: None):
+    with _tmpfs(f"{_ROOM_BYTES // 1024}k") as folder:
+        assert _room(folder) == _ROOM_BYTES  # exactly the room asked for: not "no room"
+        assert not _no_room(folder, "")
+        (folder / "block").write_bytes(b"x" * os.statvfs(folder).f_frsize)
+        assert _room(folder) == _ROOM_BYTES - os.statvfs(folder).f_frsize  # one block less
+        assert _no_room(folder, "")
+
+
+def test_the_commit_writes_its_temp_file_beside_the_store_under_the_orphan_name(tmp_path: Path):
+    # the name matters: a writer killed mid-commit leaves its temp file, which the next writer
+    # removes by that name (``.<stem>-*.gpkg``). A write past the file size limit sends SIGXFSZ:
+    # its handler (run before the commit's cleanup) lists the folder while the temp file is there
+    store = GpkgStore(tmp_path / "store.gpkg")
+    with store.transaction() as w:
+        w.upsert("provider", pd.DataFrame({"ico": ["00000001"], "name": ["A"]}))
+    seen: list[list[str]] = []
+    many = pd.DataFrame({"ico": [f"{i:08d}" for i in range(2, 20_002)], "name": ["B"] * 20_000})
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    old = signal.signal(signal.SIGXFSZ, lambda *_: seen.append(sorted(p.name for p in tmp_path.iterdir())))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (store.path.stat().st_size + 64 * 1024, hard))
+    try:
+        with pytest.raises(StoreError, match="no space left"), store.transaction() as w:
+            w.upsert("provider", many)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, old)
+    assert seen, "the write past the limit was not signalled"
+    temps = {n for names in seen for n in names} - {"store.gpkg", "store.gpkg.lock"}
+    assert len(temps) == 1
+    (name,) = temps
+    assert name.startswith(".store-") and name.endswith(".gpkg") and len(name) > len(".store-.gpkg")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["store.gpkg", "store.gpkg.lock"]  # and removed
