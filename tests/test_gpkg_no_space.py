@@ -368,6 +368,20 @@ def test_the_commit_writes_its_temp_file_beside_the_store_under_the_orphan_name(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["store.gpkg", "store.gpkg.lock"]  # and removed
 
 
+def test_a_limit_just_above_the_room_margin_is_judged_by_the_temp_file(tmp_path: Path):
+    # limit = 256 KiB + 32 KiB: the margin alone fits under it, the temp file written so far
+    # (tens of KiB when SQLite's bigger write is refused) plus the margin does not. GDAL says only
+    # "Failed to commit transaction", so it is the temp file's size that makes it "no space left"
+    store = GpkgStore(tmp_path / "store.gpkg")
+    before = store.path.read_bytes()
+    many = pd.DataFrame({"ico": [f"{i:08d}" for i in range(2, 40_002)], "name": ["B"] * 40_000})
+    with _fsize_limit(_ROOM_BYTES + 32 * 1024), pytest.raises(StoreError) as exc, store.transaction() as w:
+        w.upsert("provider", many)
+    assert str(exc.value).startswith(f"no space left on {tmp_path} ")
+    assert "no space left" not in str(exc.value.__cause__).lower()  # GDAL's own words do not say so
+    assert store.path.read_bytes() == before
+
+
 @pytest.mark.xfail(strict=True, reason="bug: _no_room bounds the failing write by the temp file's size + 256 KiB; "
                    "SQLite's write past the limit can be larger, so the failure is raised as GDAL's "
                    "'Failed to commit transaction' instead of 'no space left'")
