@@ -311,6 +311,25 @@ def test_a_store_on_another_device_than_the_temp_folder_commits(tmp_path: Path):
 
 
 
+def test_inside_a_transaction_a_delete_leaves_the_table_as_the_store_gives_it(tmp_path: Path):
+    # what the writer reads after its own delete has the columns and the plain 0..n-1 index of a
+    # read from the store (no left-over index column)
+    store = GpkgStore(tmp_path / "store.gpkg")
+    ico = ["00000001", "00000002", "00000003"]
+    with store.transaction() as w:
+        w.upsert("provider", pd.DataFrame({"ico": ico, "name": ["A", "B", "C"]}))
+    columns = list(store.read("provider").columns)
+    with store.transaction() as w:
+        assert w.delete("provider", {"ico": "00000002"}) == 1
+        got = w.read("provider")
+        assert list(got.columns) == columns
+        assert got.index.tolist() == [0, 1] and got["ico"].tolist() == ["00000001", "00000003"]
+        assert w.upsert("provider", pd.DataFrame({"ico": ["00000004"], "name": ["D"]})) == 1
+        assert list(w.read("provider").columns) == columns
+    assert list(store.read("provider").columns) == columns
+    assert store.read("provider")["ico"].tolist() == ["00000001", "00000003", "00000004"]
+
+
 @contextmanager
 def _tmpfs(size: str) -> Iterator[Path]:
     """A real, freshly mounted tmpfs of ``size`` (root only: skipped elsewhere)."""
