@@ -91,7 +91,7 @@ GROUPS: dict[str, Group] = {
                          "geo_kissos.ingest.register_schema.*__mutmut_*[05]")),
     # the GeoPackage store's writer, transaction, file lock and atomic commit
     "store-gpkg": Group(("geo_kissos/store/gpkg.py",),
-                        ("tests/test_store_transactions.py",),
+                        ("tests/test_store_transactions.py", "tests/test_gpkg_no_space.py"),
                         "GeoPackage writer, transaction, lock, atomic rename",
                         mutants=("geo_kissos.store.gpkg.xǁ_GpkgWriterǁ*", "geo_kissos.store.gpkg.xǁGpkgStoreǁ*",
                                  "geo_kissos.store.gpkg.x__no_space__*", "geo_kissos.store.gpkg.x__no_room__*"),
