@@ -14,7 +14,7 @@ ORPs, 14 regions, population 2020) — the bench
    vertices, raw and gzip bytes, and the time of the first request (which builds the layer and
    simplifies the coverage for that zoom) and of a repeated one.
 
-4. under load (``--servers dev,gunicorn``, default; ``--servers ""`` skips it): the development and
+4. under load (``--servers dev,gunicorn,production``, default; ``--servers ""`` skips it): the development and
    the production server on the loaded store, ``--clients`` (32) closed-loop clients with the
    cached, random and mixed mixes of ``bench/bench_webmap.py`` (p50/p95/p99, req/s, errors, the
    load average beside each figure) and the server's CPU time per random request.
@@ -22,7 +22,7 @@ ORPs, 14 regions, population 2020) — the bench
 A layer build over 2 s, or any answer other than 200, is reported as a failure (exit code 1).
 
 Run: ``.venv/bin/python bench/bench_national.py [--region DIR] [--national DIR] [--zooms 6,8,10]
-[--servers dev,gunicorn] [--clients 32] [--mix-requests 1000]``.
+[--servers dev,gunicorn,production] [--clients 32] [--mix-requests 1000]``.
 Results are printed and written to ``bench/results/bench_national.json``.
 """
 
@@ -149,7 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--region", type=Path, default=FOLDERS["region"], help="the region's data folder")
     ap.add_argument("--national", type=Path, default=FOLDERS["national"], help="the national data folder")
     ap.add_argument("--zooms", default=",".join(map(str, ZOOMS)), help="zooms asked of the API, comma-separated")
-    ap.add_argument("--servers", default="dev,gunicorn", help="servers under load, comma-separated ('' skips)")
+    ap.add_argument("--servers", default="dev,gunicorn,production",
+                    help="servers under load, comma-separated ('' skips)")
     ap.add_argument("--clients", type=int, default=32, help="concurrent clients under load")
     ap.add_argument("--mix-requests", type=int, default=1000, help="requests per mix and server")
     args = ap.parse_args(argv)

@@ -9,9 +9,11 @@
    requests per second, once with warm caches and once with caching off (every request
    recomputes its layer from the store).
 
-3. Servers side by side (``--servers dev,gunicorn``): ``geo-kissos serve`` (werkzeug's development
-   server) and ``geo-kissos serve --production`` (gunicorn, one worker per core), each started as a
-   subprocess on 127.0.0.1, each loaded by ``--clients`` (default 32) concurrent clients with three
+3. Servers side by side (``--servers dev,gunicorn,production``): ``geo-kissos serve`` (werkzeug's
+   development server), gunicorn (the production server a user would otherwise pick: gthread
+   workers, one per core, 4 threads each, on ``webmap.wsgi:app``) and ``geo-kissos serve
+   --production`` (Granian, one worker per core, 4 threads each), each started as a subprocess on
+   127.0.0.1, each loaded by ``--clients`` (default 32) concurrent clients with three
    mixes: *cached* (the map's usual requests, repeated: answered from the response cache),
    *random* (every request a different bbox / zoom / ORP / filter, so no response is cached:
    what panning and zooming many maps costs) and *mixed* (half and half); p50/p95/p99, req/s,
@@ -31,7 +33,7 @@ municipalities). ``--detail 0`` keeps the plain demo polygons.
 
 Run: ``.venv/bin/python bench/bench_webmap.py [--store PATH | --data-dir DIR] [--detail 20]
 [--workers 8] [--requests 400] [--clients 32] [--mix-requests 1000] [--cpu-requests 300]
-[--servers dev,gunicorn] [--only-servers] [--server-root PATH]``. Results are printed and written
+[--servers dev,gunicorn,production] [--only-servers] [--server-root PATH]``. Results are printed and written
 to ``bench/results/bench_webmap.json``
 (``bench_webmap_servers.json`` for the side-by-side part). ``--server-root`` runs the servers
 from another checkout (e.g. before a change) with the same store and requests.
@@ -248,16 +250,29 @@ def random_paths(store: Store, n: int, seed: int = 7) -> list[str]:
     return out
 
 
+def server_command(kind: str, store_url: str, port: int) -> list[str]:
+    """The command line of a server kind: ``dev`` (``geo-kissos serve``), ``production``
+    (``serve --production``: Granian) or ``gunicorn`` (gthread workers, one per core, 4 threads)."""
+    if kind == "gunicorn":
+        cores = str(len(os.sched_getaffinity(0)))
+        return [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--workers", cores, "--threads", "4",
+                "--bind", f"127.0.0.1:{port}", "--keep-alive", "5", "webmap.wsgi:app"]
+    if kind not in ("dev", "production"):
+        raise ValueError(f"unknown server kind {kind!r}: dev, gunicorn or production")
+    return [sys.executable, "-c", "from geo_kissos.cli import run; run()", "serve", "--no-tiles", "--port", str(port),
+            "--store", store_url] + (["--production"] if kind == "production" else [])
+
+
 def start_server(kind: str, store_url: str, root: Path = REPO_ROOT) -> tuple[subprocess.Popen[bytes], int]:
-    """``geo-kissos serve`` (dev) or ``serve --production`` (gunicorn) on a free loopback port."""
+    """:func:`server_command` of ``kind`` on a free loopback port, once it answers."""
     import socket
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    cmd = [sys.executable, "-c", "from geo_kissos.cli import run; run()", "serve", "--no-tiles", "--port", str(port),
-           "--store", store_url] + (["--production"] if kind == "gunicorn" else [])
-    env = {**os.environ, "GEO_KISSOS_ACCESS_LOG": "", "PYTHONPATH": str(root)}
+    cmd = server_command(kind, store_url, port)
+    env = {**os.environ, "GEO_KISSOS_ACCESS_LOG": "", "PYTHONPATH": str(root), "GEO_KISSOS_DATABASE_URL": store_url,
+           "GEO_KISSOS_TILES": ""}
     proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 600  # a busy machine imports slowly
     while time.monotonic() < deadline:
@@ -426,7 +441,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--uncached-requests", type=int, default=60)
     ap.add_argument("--clients", type=int, default=32, help="concurrent clients of the side-by-side mixes")
     ap.add_argument("--mix-requests", type=int, default=1000, help="requests per mix and server")
-    ap.add_argument("--servers", default="dev,gunicorn", help="comma-separated: dev, gunicorn")
+    ap.add_argument("--servers", default="dev,gunicorn,production", help="comma-separated: dev, gunicorn, production")
     ap.add_argument("--only-servers", action="store_true", help="only the side-by-side part")
     ap.add_argument("--server-root", type=Path, default=REPO_ROOT, help="checkout the servers run from")
     ap.add_argument("--data-dir", type=Path, help="load this data folder (e.g. ../shared/data-national) "

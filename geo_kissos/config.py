@@ -5,8 +5,8 @@ a description and a validator, and :func:`get_config` is the only place the envi
 (the command line's options and Flask's ``create_app(config)`` overrides come on top of it).
 ``geo-kissos store info`` prints the effective values (secrets masked).
 
-Each field ``name`` is the environment variable ``GEO_KISSOS_NAME`` (upper case); the one exception
-is gunicorn's own ``FORWARDED_ALLOW_IPS``. A value that does not validate is refused with a
+Each field ``name`` is the environment variable ``GEO_KISSOS_NAME`` (upper case). A value that does
+not validate is refused with a
 :class:`~geo_kissos.errors.ConfigError` naming the variable.
 
 **Relative paths** (the data, layers and boundaries folders, the planning file, the pseudonym key
@@ -120,13 +120,9 @@ class Config(BaseSettings):
     oidc_client_id: str | None = Field(None, description="OpenID Connect client id.")
     oidc_client_secret: SecretStr | None = Field(None, description="OpenID Connect client secret.")
     # -- the production server
-    workers: int = Field(0, ge=0, description="gunicorn worker processes (0: one per CPU core).")
-    threads: int = Field(4, ge=1, description="Threads of each gunicorn worker.")
-    bind: str = Field("127.0.0.1:5000", description="HOST:PORT gunicorn listens on (gunicorn_conf).")
-    access_log: str = Field("-", description="gunicorn access log: '-' stderr, a file, or empty: none.")
-    forwarded_allow_ips: str = Field(
-        "127.0.0.1,::1", validation_alias="FORWARDED_ALLOW_IPS",
-        description="Proxy addresses whose X-Forwarded-* gunicorn trusts (gunicorn's own variable).")
+    workers: int = Field(0, ge=0, description="Production server worker processes (0: one per CPU core).")
+    threads: int = Field(4, ge=1, description="Threads running the app in each production server worker.")
+    access_log: str = Field("-", description="Production server access log: '-' stdout, a file, or empty: none.")
     # -- planning and the partners' modules
     planning: Path | None = Field(
         None, description="Planning TOML (rounds and criteria); default the packaged planning.toml.")
@@ -201,14 +197,6 @@ class Config(BaseSettings):
         if v is not None and not re.match(r"^(https?://[^/\s]+|file:)", v.strip()):
             raise ValueError("give an http(s) address such as http://mirror.example.cz (or a file: URL)")
         return None if v is None else v.strip()
-
-    @field_validator("bind")
-    @classmethod
-    def _bind(cls, v: str) -> str:
-        host, sep, port = v.strip().rpartition(":")
-        if not sep or not port.isdigit() or not 0 < int(port) < 65536 or not host.strip("[]"):
-            raise ValueError("give HOST:PORT, e.g. 127.0.0.1:5000 or [::1]:5000")
-        return v.strip()
 
     @field_validator("plan_period")
     @classmethod
@@ -319,8 +307,7 @@ def get_config(environ: Mapping[str, str] | None = None, **overrides: Any) -> Co
         A value does not validate (the message names the variable).
     """
     env = os.environ if environ is None else environ
-    relevant = tuple(sorted((k, v) for k, v in env.items()
-                            if k.startswith(ENV_PREFIX) or k == "FORWARDED_ALLOW_IPS"))
+    relevant = tuple(sorted((k, v) for k, v in env.items() if k.startswith(ENV_PREFIX)))
     if not overrides:
         return _cached(relevant, os.getcwd())
     token = _ENVIRON.set(dict(relevant))

@@ -4,7 +4,7 @@ Every module logs to its own logger (``logging.getLogger(__name__)``: ``geo_kiss
 ``webmap.errors``...), never to a project-wide one, so a level can be set per module. The library
 itself installs no handler; :func:`setup_logging` does, once, for the entry points: the
 ``geo-kissos`` command (:func:`geo_kissos.cli.run`, ``serve`` included) and the WSGI module
-(:mod:`webmap.wsgi`, each gunicorn worker).
+(:mod:`webmap.wsgi`, each production server worker).
 
 Levels (``GEO_KISSOS_LOG_LEVEL``, default ``WARNING``), on the loggers ``geo_kissos`` and ``webmap``:
 

@@ -23,7 +23,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     import os
 
     for key in list(os.environ):
-        if key.startswith("GEO_KISSOS_") or key == "FORWARDED_ALLOW_IPS":
+        if key.startswith("GEO_KISSOS_"):
             monkeypatch.delenv(key)
     cwd = tmp_path / "work" / "checkout"
     cwd.mkdir(parents=True)
@@ -35,7 +35,7 @@ def test_defaults(clean_env: Path) -> None:
     cfg = get_config()
     assert cfg.database_url == str(Path("var", "geo-kissos.gpkg")) == default_store_url()
     assert (cfg.cache_seconds, cfg.session_hours, cfg.lock_timeout) == (300.0, 8.0, 300.0)
-    assert (cfg.workers, cfg.threads, cfg.bind, cfg.access_log) == (0, 4, "127.0.0.1:5000", "-")
+    assert (cfg.workers, cfg.threads, cfg.access_log) == (0, 4, "-")
     assert cfg.cookie_secure is True and cfg.secret_key is None and cfg.trusted_proxies == 0
     assert cfg.tiles.startswith("https://tile.openstreetmap.org/") and cfg.plan_period == "2027-2029"
     assert cfg.applicants_retention_months == 24 and cfg.model_fields_set == set()
@@ -51,7 +51,7 @@ def test_defaults(clean_env: Path) -> None:
 def test_every_field_is_documented() -> None:
     for name, info in Config.model_fields.items():
         assert info.description and len(info.description) > 15, name
-        assert Config.env_name(name) in ("FORWARDED_ALLOW_IPS", f"GEO_KISSOS_{name.upper()}")
+        assert Config.env_name(name) == f"GEO_KISSOS_{name.upper()}"
 
 
 def test_shared_data_beside_the_current_folder_is_the_default(clean_env: Path) -> None:
@@ -78,10 +78,9 @@ def test_environment_overrides_and_is_seen_at_once(clean_env: Path, monkeypatch:
     monkeypatch.setenv("GEO_KISSOS_COOKIE_SECURE", "0")
     monkeypatch.setenv("GEO_KISSOS_DATABASE_URL", "postgresql+psycopg://u@h/db")
     monkeypatch.setenv("GEO_KISSOS_TILES", "")
-    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "10.0.0.1")
     cfg = get_config()
     assert cfg.cache_seconds == 60.0 and cfg.cookie_secure is False and cfg.tiles == ""
-    assert default_store_url() == "postgresql+psycopg://u@h/db" and cfg.forwarded_allow_ips == "10.0.0.1"
+    assert default_store_url() == "postgresql+psycopg://u@h/db"
     assert {"cache_seconds", "cookie_secure", "database_url"} <= cfg.model_fields_set
     monkeypatch.setenv("GEO_KISSOS_CACHE_SECONDS", "7")
     assert get_config().cache_seconds == 7.0
@@ -112,7 +111,6 @@ def test_relative_paths_are_relative_to_the_current_folder(clean_env: Path,
     ("GEO_KISSOS_SESSION_HOURS", "-1", "greater than 0"),
     ("GEO_KISSOS_WORKERS", "many", "valid integer"),
     ("GEO_KISSOS_COOKIE_SECURE", "maybe", "valid boolean"),
-    ("GEO_KISSOS_BIND", "localhost", "HOST:PORT"),
     ("GEO_KISSOS_PUBLIC_URL", "mapa.example.cz", "http(s) URL"),
     ("GEO_KISSOS_TILES", "https://tiles.example.cz/x.png", "{z}"),
     ("GEO_KISSOS_PLAN_PERIOD", "2029-2027", "YYYY-YYYY"),
@@ -159,7 +157,7 @@ def test_store_info_prints_the_settings_with_secrets_masked(clean_env: Path,
     assert lines["GEO_KISSOS_DATA_DIR"].split()[1] == str(clean_env / "inputs")
     assert lines["GEO_KISSOS_SESSION_HOURS"].split()[1:] == ["8.0", "(default)"]
     assert lines["GEO_KISSOS_OIDC_CLIENT_SECRET"].split()[1:3] == ["(not", "set)"]
-    assert set(lines) | {"FORWARDED_ALLOW_IPS"} == {Config.env_name(n) for n in Config.model_fields}
+    assert set(lines) == {Config.env_name(n) for n in Config.model_fields}
     assert f"store: {store}" in res.output
 
 

@@ -42,6 +42,7 @@ from geo_kissos.layers import SYNTHETIC_LABEL, Layer, is_synthetic, layer_left_o
 from geo_kissos.layers.provenance import czech_date, layer_data_date, source_line
 
 from .cache import ServedData
+from .fastbody import FeatureBlocks
 from .geometry import decimals_for_zoom, serve_points
 from .index import LayerSnapshot, ServedIndex
 from .openapi import OPENAPI_MEDIA_TYPE, openapi_document
@@ -61,19 +62,6 @@ CONFORMANCE = [
 GZIP_MIN_BYTES = 1024
 #: gzip level of cached bodies (level 6 costs ~3x the time of 4 for ~5 % fewer bytes on GeoJSON).
 GZIP_LEVEL = 6
-
-
-def _api_read() -> bool:
-    return request.blueprint == "api" and request.method in ("GET", "HEAD")
-
-
-@bp.record_once
-def _not_rate_limited(state: Any) -> None:
-    """The API's GETs are outside the login throttle (Flask-Limiter then skips its per-request work)."""
-    from .accounts import limiter
-
-    if _api_read not in limiter._request_filters:  # one module-wide limiter: add the filter once
-        limiter.request_filter(_api_read)
 
 
 def map_data() -> ServedData:
@@ -105,6 +93,16 @@ def send(body: bytes, status: int = 200, mimetype: str = JSON, gz: bytes | None 
         resp.set_data(body)
     if status == 200:
         resp.headers["Cache-Control"] = "no-cache"  # revalidate: the ETag answers 304 cheaply
+    return resp
+
+
+def _send_encoded(body: bytes, packed: bool, mimetype: str) -> Response:
+    """:func:`send` of a body already encoded as the client takes it (``packed``: gzip)."""
+    resp = Response(body, mimetype=mimetype)
+    resp.vary.add("Accept-Encoding")
+    if packed:
+        resp.headers["Content-Encoding"] = "gzip"
+    resp.headers["Cache-Control"] = "no-cache"  # revalidate: the ETag answers 304 cheaply
     return resp
 
 
@@ -245,9 +243,9 @@ def _served_index(level: str, zoom: int | None) -> ServedIndex:
     return data.versioned.get(("served-index", level, zoom), lambda: ServedIndex(data.coverage(level).served(zoom)))
 
 
-def _fast_bodies(layer: Layer, q: ItemsQuery) -> tuple[bytes, bytes]:
+def _fast_page(layer: Layer, q: ItemsQuery) -> tuple[FeatureBlocks, bytes, np.ndarray, bytes]:
     """Items from the precomputed parts (see :mod:`webmap.index`): select with masks and the
-    spatial index, then join the ready Features of the page, raw and as gzip
+    spatial index; the page's ready Features, and the head and tail around them
     (:class:`webmap.fastbody.FeatureBlocks`: no serialisation or compression of features here)."""
     snap = _snapshot(layer, q.year)
     frame = snap.frame
@@ -287,12 +285,28 @@ def _fast_bodies(layer: Layer, q: ItemsQuery) -> tuple[bytes, bytes]:
         "legend": snap.legend(lambda f: _legend(layer, f)),
         "notice": frame.attrs.get("notice", ""),  # e.g. the register is needed and not loaded
     }
-    return blocks.join(_dumps(head)[:-1] + b',"features":[', page, b"]}")
+    return blocks, _dumps(head)[:-1] + b',"features":[', page, b"]}"
+
+
+def _fast_bodies(layer: Layer, q: ItemsQuery) -> tuple[bytes, bytes]:
+    """The items body of :func:`_fast_page`, uncompressed and as gzip."""
+    blocks, head, page, tail = _fast_page(layer, q)
+    return blocks.join(head, page, tail)
 
 
 def _fast_items(layer: Layer, q: ItemsQuery) -> bytes:
     """The body of :func:`_fast_bodies` (uncompressed)."""
-    return _fast_bodies(layer, q)[0]
+    blocks, head, page, tail = _fast_page(layer, q)
+    return blocks.body(head, page, tail)
+
+
+def _fast_encoded(layer: Layer, q: ItemsQuery, gzip_ok: bool) -> tuple[bytes, bool]:
+    """The items body as the client takes it: gzip (when accepted and worth it) or plain, and
+    whether it is gzip. Only that one is built: the other would double the work of a request."""
+    blocks, head, page, tail = _fast_page(layer, q)
+    if gzip_ok and blocks.size(head, page, tail) >= GZIP_MIN_BYTES:
+        return blocks.gzip(head, page, tail), True
+    return blocks.body(head, page, tail), False
 
 
 def _feature_collection(layer: Layer, q: ItemsQuery) -> dict[str, Any]:
@@ -386,9 +400,10 @@ def items(collection_id: str) -> Response:
     """Features of a collection as a GeoJSON FeatureCollection (WGS 84)."""
     layer = _layer(collection_id)
     q = parse_items_query(request.args, layer, map_data().orps())
-    key = ("items", request.host_url, request.script_root, layer.id, q.cache_key())  # links echo the request URL
-    raw, gz = map_data().cache.get(key, lambda: _fast_bodies(layer, q))
-    return send(raw, mimetype=GEOJSON, gz=gz)
+    gzip_ok = bool(request.accept_encodings["gzip"])
+    key = ("items", request.host_url, request.script_root, layer.id, q.cache_key(), gzip_ok)  # links echo the URL
+    body, packed = map_data().cache.get(key, lambda: _fast_encoded(layer, q, gzip_ok))
+    return _send_encoded(body, packed, GEOJSON)
 
 
 @bp.get("/collections/<collection_id>/items/<feature_id>")

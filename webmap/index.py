@@ -101,17 +101,33 @@ class ServedIndex:
         present = np.array([g is not None and not g.is_empty for g in geoms], dtype=bool)
         self._tree_ids = np.flatnonzero(present)
         self.tree = shapely.STRtree(geoms[present]) if present.any() else None
+        #: Envelope (xmin, ymin, xmax, ymax) of each indexed polygon, in tree order.
+        self._bounds = shapely.bounds(geoms[present]) if present.any() else np.empty((0, 4))
 
     def positions(self, codes: pd.Series) -> np.ndarray:
         """Index position of each code (-1 when the level has no polygon for it)."""
         return np.fromiter((self.position.get(c, -1) for c in codes.astype(str)), dtype=np.int64, count=len(codes))
 
     def hits(self, bbox: tuple[float, float, float, float]) -> np.ndarray:
-        """Boolean mask over the index positions: polygons that intersect ``bbox`` (WGS 84)."""
+        """Boolean mask over the index positions: polygons that intersect ``bbox`` (WGS 84).
+
+        The tree gives the polygons whose envelope meets the box; one whose envelope lies
+        inside the box intersects it, so only those whose envelope crosses the box's edge
+        are tested exactly (a window over a country holds thousands of the first kind and
+        a few hundred of the second).
+        """
         mask = np.zeros(len(self.codes), dtype=bool)
-        if self.tree is not None:
-            found = self.tree.query(shapely.box(*bbox), predicate="intersects")
-            mask[self._tree_ids[found]] = True
+        if self.tree is None:
+            return mask
+        box = shapely.box(*bbox)
+        found = self.tree.query(box)
+        env = self._bounds[found]
+        w, s, e, n = bbox
+        inside = (env[:, 0] >= w) & (env[:, 1] >= s) & (env[:, 2] <= e) & (env[:, 3] <= n)
+        edge = found[~inside]
+        if len(edge):
+            inside[~inside] = shapely.intersects(self.geoms[self._tree_ids[edge]], box)
+        mask[self._tree_ids[found[inside]]] = True
         return mask
 
 

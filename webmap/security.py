@@ -41,6 +41,15 @@ __all__ = ["csp_nonce", "init_security", "nonce_scripts"]
 _SCRIPT_TAG = re.compile(r"<script(?![^>]*\bnonce=)(?=[\s>])", re.IGNORECASE)
 
 
+#: Headers every response carries (unless the view set its own).
+_FIXED_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "SAMEORIGIN"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+
+
 def csp_nonce() -> str:
     """The nonce of the current request (made on first use; a Jinja global of the app)."""
     nonce = g.get("csp_nonce")
@@ -128,11 +137,11 @@ def init_security(app: Flask, trusted_proxies: int | None = None) -> None:
         tiles = app.config.get("TILES")
         h = resp.headers
         if request.blueprint == "export" and resp.mimetype == "text/html":
-            h.setdefault("Content-Security-Policy", export_sandbox_policy(tiles))
+            csp = export_sandbox_policy(tiles)
         else:
-            h.setdefault("Content-Security-Policy", content_security_policy(csp_nonce(), tiles))
-        h.setdefault("X-Content-Type-Options", "nosniff")
-        h.setdefault("X-Frame-Options", "SAMEORIGIN")
-        h.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+            csp = content_security_policy(csp_nonce(), tiles)
+        present = {k.lower() for k, _ in h.items()}  # a view's own header wins (one scan, not one per header)
+        for key, value in (("Content-Security-Policy", csp), *_FIXED_HEADERS):
+            if key.lower() not in present:
+                h.add(key, value)
         return resp

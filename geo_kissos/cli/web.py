@@ -12,13 +12,13 @@ from .options import open_cli_store, store_option
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535), help="TCP port.")
 @click.option("--no-tiles", is_flag=True, help="No background map tiles (fully offline).")
 @click.option("--production", is_flag=True,
-              help="gunicorn with one worker process per CPU core (GEO_KISSOS_WORKERS) instead of the "
-                   "single-process development server.")
+              help="The production server (Granian) with one worker process per CPU core "
+                   "(GEO_KISSOS_WORKERS) instead of the single-process development server.")
 @store_option
 def serve(host: str, port: int, no_tiles: bool, production: bool, store_url: str) -> None:
     """Serve the market map (http://HOST:PORT/) and its OGC API - Features (/api)."""
     from webmap import create_app
-    from webmap.serving import gunicorn_options, is_loopback, run_gunicorn, warm_in_background
+    from webmap.serving import is_loopback, production_options, run_production, warm_in_background
 
     from ..config import get_config
 
@@ -39,9 +39,13 @@ def serve(host: str, port: int, no_tiles: bool, production: bool, store_url: str
     click.echo(f"market map on http://{shown}:{port}/  (API: http://{shown}:{port}/api/collections, "
                f"health: /health)")
     if production:
-        opts = gunicorn_options(host, port)
-        click.echo(f"gunicorn: {opts['workers']} worker(s) x {opts['threads']} thread(s)")
-        run_gunicorn(make_app, host, port)  # type: ignore[arg-type]
+        opts = production_options(host, port)
+        click.echo(f"Granian: {opts['workers']} worker(s) x {opts['blocking_threads']} thread(s)")
+        # the workers build the app from the settings (webmap.wsgi), so the options go there
+        environ = {"GEO_KISSOS_DATABASE_URL": store_url}
+        if no_tiles:
+            environ["GEO_KISSOS_TILES"] = ""
+        run_production(host, port, environ)
         return
     from werkzeug.serving import run_simple
 

@@ -205,12 +205,29 @@ def test_failed_logins_are_throttled(app):
     for _ in range(5):
         assert login(client, "jesenik", "wrong-password-1").status_code == 401
     assert login(client, "jesenik").status_code == 429  # even the right password, for now
+    # the throttle is the login's alone: the map's API from the same address answers, uncounted
+    for _ in range(30):
+        api = client.get("/api/collections/population-65-share/items?limit=1&zoom=8")
+        assert api.status_code == 200 and "X-RateLimit-Limit" not in api.headers
+    assert login(client, "jesenik").status_code == 429, "still throttled"
     # a successful login does not count against the limit
     other = create_app({"STORE": app.extensions["geo_kissos"].store, "TILES": None, "SECRET_KEY": "s",
                         "COOKIE_SECURE": False})
     c2 = other.test_client()
     for _ in range(6):
         assert login(c2, "olomouc").status_code == 302
+
+
+def test_api_reads_open_no_session(app):
+    client = app.test_client()
+    assert login(client, "olomouc").status_code == 302
+    signed_in = client.get("/ucet/")
+    assert signed_in.status_code == 200, "the session works on the pages"
+    api = client.get("/api/collections/population-65-share/items?limit=1&zoom=8")
+    assert api.status_code == 200
+    assert "Set-Cookie" not in api.headers and "Cookie" not in api.headers.get("Vary", ""), \
+        "the API is the same for everyone: no session read or written, so caches may share its answers"
+    assert client.get("/ucet/").status_code == 200, "and the session is still there afterwards"
 
 
 def test_session_renewed_at_login_and_ended_by_disabling(app, partners_store, people):

@@ -1,6 +1,6 @@
-"""Fixtures of the serving tests: the production server (gunicorn) started for real.
+"""Fixtures of the serving tests: the production server (Granian) started for real.
 
-``gunicorn_url`` runs ``geo-kissos serve --production`` as a subprocess on 127.0.0.1 (a free
+``production_url`` runs ``geo-kissos serve --production`` as a subprocess on 127.0.0.1 (a free
 port, two workers) on the loaded demo store of each backend and waits for ``/health``.
 """
 
@@ -12,14 +12,14 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from geo_kissos.config import REPO_ROOT
 
 BACKENDS = ("gpkg", "postgis")
-#: Generous bound for gunicorn to answer /health on a busy machine; not a performance assertion.
+#: Generous bound for the production server to answer /health on a busy machine; not a performance assertion.
 START_S = 120
 
 
@@ -31,10 +31,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(store_url: str, *extra: str) -> tuple[subprocess.Popen[str], str]:
-    """``geo-kissos serve --production`` on a free loopback port; returns the process and its URL."""
+def start_server(store_url: str, *extra: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str], str]:
+    """``geo-kissos serve --production`` on a free loopback port (``env``: more settings); returns
+    the process and its URL."""
     port = free_port()
-    env = {**os.environ, "GEO_KISSOS_WORKERS": "2", "GEO_KISSOS_THREADS": "4", "GEO_KISSOS_ACCESS_LOG": ""}
+    env = {**os.environ, "GEO_KISSOS_WORKERS": "2", "GEO_KISSOS_THREADS": "4", "GEO_KISSOS_ACCESS_LOG": "",
+           **(env or {})}
     proc = subprocess.Popen(
         [sys.executable, "-c", "from geo_kissos.cli import run; run()", "serve", "--production", "--no-tiles",
          "--host", "127.0.0.1", "--port", str(port), "--store", store_url, *extra],
@@ -43,7 +45,7 @@ def start_server(store_url: str, *extra: str) -> tuple[subprocess.Popen[str], st
     deadline = time.monotonic() + START_S
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {proc.returncode}:\n{proc.stdout.read()}")
+            raise RuntimeError(f"the production server exited with {proc.returncode}:\n{proc.stdout.read()}")
         try:
             with urllib.request.urlopen(url + "/health", timeout=5) as r:
                 if r.status == 200:
@@ -51,11 +53,11 @@ def start_server(store_url: str, *extra: str) -> tuple[subprocess.Popen[str], st
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.3)
     proc.kill()
-    raise RuntimeError(f"gunicorn did not answer /health within {START_S} s:\n{proc.stdout.read()}")
+    raise RuntimeError(f"the production server did not answer /health within {START_S} s:\n{proc.stdout.read()}")
 
 
 def stop_server(proc: subprocess.Popen[str]) -> str:
-    """Stop gunicorn (SIGTERM, graceful) and return what it printed."""
+    """Stop the production server (SIGTERM, graceful) and return what it printed."""
     proc.terminate()
     try:
         out, _ = proc.communicate(timeout=30)
@@ -66,7 +68,7 @@ def stop_server(proc: subprocess.Popen[str]) -> str:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def gunicorn_url(request: pytest.FixtureRequest) -> Iterator[str]:
+def production_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """The production server on the loaded store of each backend."""
     store_url = str(request.getfixturevalue("_loaded_gpkg" if request.param == "gpkg" else "_loaded_pg"))
     proc, url = start_server(store_url)
@@ -74,3 +76,9 @@ def gunicorn_url(request: pytest.FixtureRequest) -> Iterator[str]:
         yield url
     finally:
         stop_server(proc)
+
+
+@pytest.fixture
+def production_server() -> tuple[Callable[..., tuple[subprocess.Popen[str], str]], Callable[..., str]]:
+    """:func:`start_server` and :func:`stop_server`, for a test that starts its own server."""
+    return start_server, stop_server

@@ -14,6 +14,7 @@ import zlib
 
 import numpy as np
 import pytest
+import shapely
 from werkzeug.datastructures import MultiDict
 
 from geo_kissos.store import Store
@@ -59,6 +60,56 @@ def test_chained_segments_only_where_the_page_repeats_their_history() -> None:
     assert len(b"".join(blocks.segments(everything)[1:])) < 0.8 * independent, "chaining pays on a run"
 
 
+def test_pages_joined_run_by_run_equal_the_row_by_row_reference() -> None:
+    """:meth:`FeatureBlocks.gzip` and ``body`` join slices of whole runs of rows; they must give
+    exactly the bytes of the per-row segments (:meth:`FeatureBlocks.segments`) for any page:
+    scattered rows, long runs that pass the chaining window, runs from row 0, single rows."""
+    rng = random.Random(5)
+    feats = [f * rng.randint(1, 12) for f in _features(1500, 4)]  # rows of very different sizes
+    blocks = FeatureBlocks(feats)
+    pages = [np.arange(1500), np.arange(0, 1500, 2), np.array([0]), np.array([1499]), np.r_[0:3, 700:1500]]
+    for _ in range(60):
+        rows, r = [], rng.randint(0, 5)
+        while r < 1500:
+            length = rng.choice([1, 2, 5, 30, 200])
+            rows.extend(range(r, min(1500, r + length)))
+            r += length + rng.randint(1, 20)
+        pages.append(np.array(rows))
+    for rows in pages:
+        raw = b"[" + b",".join(feats[r] for r in rows) + b"]"
+        assert blocks.body(b"[", rows, b"]") == raw and blocks.size(b"[", rows, b"]") == len(raw)
+        assert b"".join(blocks._segment_pieces(rows)) == b"".join(blocks.segments(rows))
+        assert gzip.decompress(blocks.gzip(b"[", rows, b"]")) == raw
+    assert len(blocks._segment_pieces(np.arange(1500))) <= 3, "one run: one slice of each kind"
+
+
+def test_a_window_selects_what_intersects_it_exactly(loaded_store: Store) -> None:
+    """The envelope shortcut of :meth:`ServedIndex.hits` (polygons whose envelope lies inside the
+    box are taken untested) gives the same rows as testing every candidate polygon."""
+    from webmap.index import ServedIndex
+
+    app = create_app({"STORE": loaded_store, "TILES": None})
+    rng = random.Random(9)
+    with app.test_request_context("/api/"):
+        data = api.map_data()
+        w, s, e, n = loaded_store.read("orp").to_crs(4326).total_bounds
+        for level in ("municipality", "orp"):
+            for zoom in (7, 10, 13):
+                index = ServedIndex(data.coverage(level).served(zoom))
+                sizes, envelope_only = set(), 0
+                for _ in range(40):
+                    x, y = rng.uniform(w, e), rng.uniform(s, n)
+                    box = (x, y, x + rng.uniform(0.005, 1.5), y + rng.uniform(0.005, 1.0))
+                    present = np.array([g is not None and not g.is_empty for g in index.geoms])
+                    exact = np.zeros(len(index.codes), dtype=bool)
+                    exact[present] = shapely.intersects(index.geoms[present], shapely.box(*box))
+                    assert np.array_equal(index.hits(box), exact), (level, zoom, box)
+                    sizes.add(int(exact.sum()))
+                    envelope_only += len(index.tree.query(shapely.box(*box))) - int(exact.sum())
+                assert len(sizes) > 3 and max(sizes) > (30 if level == "municipality" else 3), sizes
+                assert envelope_only > 0, "some envelopes meet a window their polygon does not: tested exactly"
+
+
 def test_gzip_join_of_nothing_but_head_and_tail() -> None:
     assert gzip.decompress(gzip_join(b"{}", b"{", (), b"}")) == b"{}"
 
@@ -96,22 +147,22 @@ def _doc(text: bytes | str) -> dict[str, object]:
     return doc
 
 
-def test_python_and_curl_decode_the_served_gzip_identically(gunicorn_url: str) -> None:
-    plain, h_plain = _get(gunicorn_url + ITEMS, "identity")
-    packed, h_packed = _get(gunicorn_url + ITEMS, "gzip")
+def test_python_and_curl_decode_the_served_gzip_identically(production_url: str) -> None:
+    plain, h_plain = _get(production_url + ITEMS, "identity")
+    packed, h_packed = _get(production_url + ITEMS, "gzip")
     assert "content-encoding" not in h_plain and h_packed["content-encoding"] == "gzip"
     assert len(packed) < len(plain) * 0.8
     assert _doc(gzip.decompress(packed)) == _doc(plain)
     assert len(_doc(plain)["features"]) > 10
-    curl = subprocess.run(["curl", "-sS", "--compressed", "-D", "-", gunicorn_url + ITEMS],
+    curl = subprocess.run(["curl", "-sS", "--compressed", "-D", "-", production_url + ITEMS],
                           capture_output=True, check=True, timeout=60).stdout
     head, _, body = curl.partition(b"\r\n\r\n")
     assert b"content-encoding: gzip" in head.lower()
     assert _doc(body) == _doc(plain)
 
 
-def test_revalidation_and_paging_of_the_joined_bodies(gunicorn_url: str) -> None:
-    url = gunicorn_url + "/api/collections/population-65-share/items?zoom=11&limit=3"
+def test_revalidation_and_paging_of_the_joined_bodies(production_url: str) -> None:
+    url = production_url + "/api/collections/population-65-share/items?zoom=11&limit=3"
     body, headers = _get(url, "gzip")
     doc = json.loads(gzip.decompress(body))
     assert doc["numberReturned"] == 3 and doc["numberMatched"] > 3
@@ -127,11 +178,11 @@ def test_revalidation_and_paging_of_the_joined_bodies(gunicorn_url: str) -> None
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("gunicorn_url", ["gpkg"], indirect=True)
-def test_chromium_decodes_the_served_gzip_identically(browser, gunicorn_url: str) -> None:
-    plain, _ = _get(gunicorn_url + ITEMS, "identity")
+@pytest.mark.parametrize("production_url", ["gpkg"], indirect=True)
+def test_chromium_decodes_the_served_gzip_identically(browser, production_url: str) -> None:
+    plain, _ = _get(production_url + ITEMS, "identity")
     page = browser.new_page()
-    page.goto(gunicorn_url + "/api/")
+    page.goto(production_url + "/api/")
     got = page.evaluate("""async (u) => { const r = await fetch(u);
                            return [r.headers.get('content-encoding'), await r.text()]; }""", ITEMS)
     page.close()

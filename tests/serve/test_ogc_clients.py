@@ -26,9 +26,9 @@ def _collections(base: str) -> dict[str, int]:
     return {cid: _json(f"{base}/api/collections/{cid}/items?limit=1")["numberMatched"] for cid in ids}
 
 
-def test_paging_with_next_links_returns_every_feature_once(gunicorn_url: str) -> None:
-    for cid, matched in _collections(gunicorn_url).items():
-        url: str | None = f"{gunicorn_url}/api/collections/{cid}/items?limit={PAGE}&zoom=9"
+def test_paging_with_next_links_returns_every_feature_once(production_url: str) -> None:
+    for cid, matched in _collections(production_url).items():
+        url: str | None = f"{production_url}/api/collections/{cid}/items?limit={PAGE}&zoom=9"
         ids: list[str] = []
         pages = 0
         while url:
@@ -37,7 +37,7 @@ def test_paging_with_next_links_returns_every_feature_once(gunicorn_url: str) ->
             assert fc["numberReturned"] == len(fc["features"]) <= PAGE
             ids += [f["id"] for f in fc["features"]]
             nxt = [link["href"] for link in fc["links"] if link["rel"] == "next"]
-            assert all(h.startswith(gunicorn_url + "/api/") for h in nxt), "absolute links to this server"
+            assert all(h.startswith(production_url + "/api/") for h in nxt), "absolute links to this server"
             url = nxt[0] if nxt else None
             pages += 1
         assert len(ids) == len(set(ids)) == matched, cid
@@ -45,9 +45,9 @@ def test_paging_with_next_links_returns_every_feature_once(gunicorn_url: str) ->
 
 
 @pytest.mark.skipif(shutil.which("ogrinfo") is None, reason="GDAL (apt-get install gdal-bin) is missing")
-def test_gdal_oapif_lists_and_copies_every_collection(gunicorn_url: str, tmp_path: Path) -> None:
-    expected = _collections(gunicorn_url)
-    src = f"OAPIF:{gunicorn_url}/api"
+def test_gdal_oapif_lists_and_copies_every_collection(production_url: str, tmp_path: Path) -> None:
+    expected = _collections(production_url)
+    src = f"OAPIF:{production_url}/api"
     listing = subprocess.run(["ogrinfo", "-ro", "-q", src], capture_output=True, text=True, timeout=600, check=True)
     listed = {line.split(":", 1)[1].split("(")[0].strip() for line in listing.stdout.splitlines() if ":" in line}
     assert listed == set(expected), listing.stdout

@@ -1,4 +1,4 @@
-"""The production server for real: gunicorn on 127.0.0.1 answering /health and the map with
+"""The production server for real: Granian on 127.0.0.1 answering /health and the map with
 security headers; the reverse-proxy setting; the network warning of ``serve --host 0.0.0.0``."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 from geo_kissos.config import REPO_ROOT
 from geo_kissos.store import GpkgStore, Store
 from webmap import create_app
-from webmap.serving import is_loopback
+from webmap.serving import cpu_cores, is_loopback, production_options
 
 
 def _get(url: str) -> tuple[int, dict[str, str], bytes]:
@@ -23,15 +23,15 @@ def _get(url: str) -> tuple[int, dict[str, str], bytes]:
         return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
 
 
-def test_gunicorn_answers_health_and_map(gunicorn_url: str) -> None:
-    status, headers, body = _get(gunicorn_url + "/health")
-    assert status == 200 and headers["server"].startswith("gunicorn")
+def test_production_server_answers_health_and_map(production_url: str) -> None:
+    status, headers, body = _get(production_url + "/health")
+    assert status == 200 and headers["server"] == "granian"
     health = json.loads(body)
     assert health["status"] == "ok" and health["store"] == "reachable"
     assert re.fullmatch(r"[0-9a-f]{16}", health["data_version"]) and health["imports"] > 0
     assert headers["cache-control"] == "no-store"
 
-    status, headers, body = _get(gunicorn_url + "/")
+    status, headers, body = _get(production_url + "/")
     page = body.decode("utf-8")
     assert status == 200 and "Mapa trhu sociálních služeb" in page
     csp = headers["content-security-policy"]
@@ -46,17 +46,17 @@ def test_gunicorn_answers_health_and_map(gunicorn_url: str) -> None:
     inline = [t for t in tags if "src=" not in t]
     assert len(inline) >= 2, "Folium's set-up and map scripts are inline, with the nonce"
 
-    _, headers2, _ = _get(gunicorn_url + "/")
+    _, headers2, _ = _get(production_url + "/")
     assert headers2["content-security-policy"] != csp, "a fresh nonce per response"
 
-    status, headers, body = _get(gunicorn_url + "/api/collections/population-65-share/items?limit=5&zoom=9")
+    status, headers, body = _get(production_url + "/api/collections/population-65-share/items?limit=5&zoom=9")
     fc = json.loads(body)
     assert status == 200 and fc["numberReturned"] == 5 and headers["x-content-type-options"] == "nosniff"
 
 
-def test_no_debug_console(gunicorn_url: str) -> None:
+def test_no_debug_console(production_url: str) -> None:
     with pytest.raises(urllib.error.HTTPError) as err:
-        _get(gunicorn_url + "/console")
+        _get(production_url + "/console")
     assert err.value.code == 404
 
 
@@ -92,3 +92,37 @@ def test_exposed_host_is_said_plainly(tmp_path: Path) -> None:
     assert not missing.exists()
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("::") and not is_loopback("192.168.1.10")
+
+
+def test_production_options_follow_the_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("GEO_KISSOS_WORKERS", raising=False)
+    monkeypatch.delenv("GEO_KISSOS_THREADS", raising=False)
+    monkeypatch.setenv("GEO_KISSOS_ACCESS_LOG", "-")
+    opts = production_options("127.0.0.1", 5001)
+    assert (opts["address"], opts["port"], opts["workers"], opts["blocking_threads"]) == ("127.0.0.1", 5001,
+                                                                                         cpu_cores(), 4)
+    assert opts["log_access"] and "log_dictconfig" not in opts and opts["respawn_failed_workers"]
+    monkeypatch.setenv("GEO_KISSOS_WORKERS", "3")
+    monkeypatch.setenv("GEO_KISSOS_THREADS", "6")
+    monkeypatch.setenv("GEO_KISSOS_ACCESS_LOG", "")
+    opts = production_options()
+    assert (opts["workers"], opts["blocking_threads"], opts["log_access"]) == (3, 6, False)
+    log = tmp_path / "access.log"
+    monkeypatch.setenv("GEO_KISSOS_ACCESS_LOG", str(log))
+    opts = production_options()
+    handlers = opts["log_dictconfig"]["handlers"]
+    assert opts["log_access"] and handlers["access"]["filename"] == str(log) and "console" in handlers
+
+
+def test_access_log_to_a_file(_loaded_gpkg: Path, tmp_path: Path, production_server) -> None:
+    start_server, stop_server = production_server
+    log = tmp_path / "access.log"
+    proc, url = start_server(str(_loaded_gpkg), env={"GEO_KISSOS_ACCESS_LOG": str(log)})
+    try:
+        _get(url + "/api/collections")
+    finally:
+        out = stop_server(proc)
+    assert "Granian: 2 worker(s) x 4 thread(s)" in out
+    lines = log.read_text(encoding="utf-8").splitlines()
+    assert any('"GET /api/collections HTTP/1.1" 200' in line for line in lines), lines
+    assert any('"GET /health HTTP/1.1" 200' in line for line in lines)

@@ -38,7 +38,7 @@ from webmap.exports import export_blueprint
 
 SECRET = "secret detail /srv/private/store.gpkg"
 #: Modules that do work when imported (the WSGI app opens the default store).
-NOT_IMPORTED = {"webmap.wsgi", "webmap.gunicorn_conf"}
+NOT_IMPORTED = {"webmap.wsgi"}
 
 
 def _raising(app: Flask, path: str, exc: BaseException) -> None:
