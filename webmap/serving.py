@@ -10,10 +10,11 @@ fork) and computes the layers once in a background thread. Plain
 ``granian --interface wsgi --workers 2 webmap.wsgi:app`` does the same from the environment.
 
 Why not gunicorn: its HTTP handling is Python. Measured with ``bench/bench_webmap.py`` on this
-2-core machine, a trivial request costs gunicorn's gthread worker ~0.6-0.9 ms of CPU against
-~0.4 ms for Granian, and under 32 concurrent clients the random map mix reached p95 57-87 ms with
-gunicorn against 32-41 ms with Granian (region and national data); the bench keeps gunicorn beside
-it. The app is plain WSGI (:mod:`webmap.wsgi`), so any WSGI server can run it.
+2-core machine (32 concurrent clients, the random map mix), the server's CPU time per request is
+833-867 µs with Granian against 1,100-1,467 µs with gunicorn's gthread workers (region), and the
+p95 27.7-29.6 ms against 36.5-43.1 ms (region), 34.3-36.2 ms against 39.8-48.3 ms (national
+data); the bench keeps gunicorn beside it. The app is plain WSGI (:mod:`webmap.wsgi`), so any
+WSGI server can run it.
 """
 
 from __future__ import annotations
