@@ -23,11 +23,12 @@ import resource
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import pandas as pd
 import pyogrio
 
@@ -64,9 +65,14 @@ def _no_space(exc: BaseException) -> bool:
     return False
 
 
-def _no_room(folder: Path, tmp: str) -> bool:
+def _no_room(folder: Path, tmp: str, needed: Callable[[], int] | None = None) -> bool:
     """True when a failed write stopped for lack of room: GDAL often reports only "Failed to
-    commit transaction", so look at the file system (checked before the temp file is removed)."""
+    commit transaction", so look at the file system (checked before the temp file is removed).
+
+    Under a file size limit, SQLite's rollback has cut the temp file back to its size before the
+    failed transaction, which says little about the write that failed; ``needed`` (a lower
+    bound of the bytes the file had to take, :func:`_payload_bytes`) does.
+    """
     try:
         st = os.statvfs(folder)
         size = os.path.getsize(tmp) if tmp and os.path.exists(tmp) else 0
@@ -75,7 +81,29 @@ def _no_room(folder: Path, tmp: str) -> bool:
     if st.f_bavail * st.f_frsize < _ROOM_BYTES:  # the device is (nearly) full
         return True
     limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]  # the process may not grow a file further
-    return limit != resource.RLIM_INFINITY and size + _ROOM_BYTES > limit
+    if limit == resource.RLIM_INFINITY:
+        return False
+    return max(size, needed() if needed is not None else 0) + _ROOM_BYTES > limit
+
+
+def _payload_bytes(tables: dict[str, pd.DataFrame]) -> int:
+    """A lower bound of the bytes a GeoPackage of ``tables`` takes: the characters of every text,
+    a byte for every other value, the WKB of every geometry (a file holds at least its data)."""
+    import shapely
+
+    total = 0
+    for df in tables.values():
+        if df is None or df.empty:
+            continue
+        for name in df.columns:
+            col = df[name]
+            if isinstance(col.dtype, gpd.array.GeometryDtype):
+                total += sum(map(len, filter(None, shapely.to_wkb(col.to_numpy()))))
+            elif col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
+                total += int(col.dropna().astype(str).str.len().sum())
+            else:
+                total += int(col.notna().sum())
+    return total
 
 
 class _GpkgWriter(Writer):
@@ -203,7 +231,7 @@ class GpkgStore(Store):
                     pyogrio.write_dataframe(df, tmp, layer=name, driver="GPKG", geometry_type=gtype)
             os.replace(tmp, self.path)
         except Exception as exc:
-            if _no_space(exc) or _no_room(self.path.parent, tmp):
+            if _no_space(exc) or _no_room(self.path.parent, tmp, lambda: _payload_bytes(tables)):
                 raise StoreError(
                     f"no space left on {self.path.parent} (device full or file size limit reached): "
                     f"nothing was written, {self.path.name} is unchanged"
