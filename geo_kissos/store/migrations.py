@@ -39,6 +39,15 @@ def create_tables(*names: str) -> Callable[[Connection], None]:
     return step
 
 
+def _v6_data_version(conn: Connection) -> None:
+    """The data version: one counter that every transaction changing data adds one to
+    (:meth:`geo_kissos.store.PostgisStore.data_version`), so a reader learns of a change by
+    reading one row, not by scanning the growing audit log."""
+    conn.execute(text("CREATE TABLE IF NOT EXISTS gk_data_version ("
+                      " id smallint PRIMARY KEY CHECK (id = 1), n bigint NOT NULL)"))
+    conn.execute(text("INSERT INTO gk_data_version (id, n) VALUES (1, 0) ON CONFLICT (id) DO NOTHING"))
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial schema and catalogues", _v1_initial),
     (2, "accounts, roles, audit log, municipality notes",
@@ -48,6 +57,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (5, "network applications, opinions, scores, decisions, plan targets",
      create_tables("network_application", "application_opinion", "application_score",
                    "application_decision", "plan_target")),
+    (6, "data version counter", _v6_data_version),
 ]
 
 

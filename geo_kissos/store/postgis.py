@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -70,6 +71,7 @@ def _records(name: str, df: pd.DataFrame) -> list[dict[str, Any]]:
 class _PgWriter(Writer):
     def __init__(self, conn: Connection):
         self._conn = conn
+        self.changed = False  # a row was written or deleted: the commit adds one to the data version
 
     def read(self, table: str, where: dict[str, Any] | None = None) -> pd.DataFrame:
         frames.spec(table)
@@ -92,6 +94,7 @@ class _PgWriter(Writer):
         recs = _records(table, new)
         for i in range(0, len(recs), _BATCH):
             self._conn.execute(stmt, recs[i : i + _BATCH])
+        self.changed = True
         return len(new)
 
     def lock(self, table: str, keys: list[str]) -> None:
@@ -106,7 +109,9 @@ class _PgWriter(Writer):
     def delete(self, table: str, where: dict[str, Any] | None = None) -> int:
         frames.spec(table)
         t = metadata.tables[table]
-        return self._conn.execute(delete(t).where(*_where(t, where))).rowcount
+        n = self._conn.execute(delete(t).where(*_where(t, where))).rowcount
+        self.changed = self.changed or n > 0
+        return n
 
 
 class PostgisStore(Store):
@@ -125,6 +130,11 @@ class PostgisStore(Store):
             u = u.set(drivername="postgresql+psycopg")
         self.url = u.render_as_string(hide_password=True)
         self.engine = engine or create_engine(u, pool_pre_ping=True)
+        #: libpq address of the data-version connections (:meth:`data_version`)
+        self._conninfo = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._local = threading.local()
+        self._version_lock = threading.Lock()
+        self._version_conns: list[Any] = []
         try:
             with self.engine.begin() as conn:
                 migrate(conn)
@@ -139,7 +149,42 @@ class PostgisStore(Store):
     @contextmanager
     def transaction(self) -> Iterator[Writer]:
         with self.engine.begin() as conn:
-            yield _PgWriter(conn)
+            writer = _PgWriter(conn)
+            yield writer
+            if writer.changed:  # last, so the counter's row lock is held only for the commit
+                conn.execute(text("UPDATE gk_data_version SET n = n + 1 WHERE id = 1"))
+
+    def data_version(self) -> int:
+        """The number of committed transactions that changed data.
+
+        Asked by the map before every request, so it is one prepared single-row read on a
+        connection of the calling thread's own (autocommit, outside the pool: no checkout and no
+        pre-ping round trip), ~40 µs of CPU instead of ~250 µs through the pool. A connection
+        that broke is replaced once.
+        """
+        import psycopg
+
+        for attempt in (0, 1):
+            conn = getattr(self._local, "version_conn", None)
+            try:
+                if conn is None or conn.closed:
+                    conn = psycopg.connect(self._conninfo, autocommit=True)
+                    self._local.version_conn = conn
+                    with self._version_lock:
+                        self._version_conns.append(conn)
+                row = conn.execute("SELECT n FROM gk_data_version WHERE id = 1", prepare=True).fetchone()
+                return int(row[0])
+            except psycopg.OperationalError as exc:
+                if conn is not None:
+                    conn.close()
+                self._local.version_conn = None
+                if attempt:
+                    raise StoreError(f"cannot read the data version of {self.url}: {exc}") from exc
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def close(self) -> None:
+        with self._version_lock:
+            conns, self._version_conns = self._version_conns, []
+        for conn in conns:
+            conn.close()
         self.engine.dispose()

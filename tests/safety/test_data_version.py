@@ -74,3 +74,33 @@ def test_an_import_is_seen_by_the_next_request_and_list_and_item_agree(served_st
     places = client.get("/api/places").json
     assert places["dataVersion"] == stale.json["dataVersion"]
     assert any(p["name"] == "Nové Jméno" for p in places["places"])
+
+
+def test_the_postgis_data_version_counts_committed_changes_only(pg_url):
+    """The map asks one counter per request (``webmap.cache.store_stamp``): it moves with every
+    committed change, made by this store object or another, and with nothing else; a connection
+    of it that the server dropped is replaced."""
+    from sqlalchemy import text
+
+    store, other = PostgisStore(pg_url), PostgisStore(pg_url)
+    try:
+        v = store.data_version()
+        with store.transaction() as w:
+            w.read("municipality")
+            w.delete("provider", {"ico": "no-such-provider"})
+        assert store.data_version() == v, "a read and a delete of nothing change nothing"
+        with pytest.raises(RuntimeError), store.transaction() as w:
+            w.log_import("population", "x.csv", "f" * 64, 1, 1, None)
+            raise RuntimeError("the import fails after writing")
+        assert store.data_version() == v, "rolled back"
+        with other.transaction() as w:  # another process's import, as far as this store knows
+            w.log_import("population", "y.csv", "e" * 64, 1, 1, None)
+        assert store.data_version() == v + 1 == other.data_version()
+        with other.engine.begin() as conn:  # the server ends the reader's connection
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE pid <> pg_backend_pid() AND datname = current_database() "
+                              "AND query LIKE '%gk_data_version%'"))
+        assert store.data_version() == v + 1, "a new connection, the same answer"
+    finally:
+        store.close()
+        other.close()
