@@ -64,9 +64,8 @@ def _check_page(browser, page_path: Path, orp_name: str) -> None:
     tips: list[str] = []
     for x, y in centres[:: max(1, len(centres) // 80)]:
         page.mouse.move(x, y)
-        tip = page.locator(".leaflet-tooltip")
-        if tip.count():
-            tips.append(tip.last.inner_text())
+        # read in one step: a tooltip of the previous hover may be leaving the page meanwhile
+        tips.extend(page.evaluate("() => [...document.querySelectorAll('.leaflet-tooltip')].map(t => t.innerText)"))
     shown = "\n".join(tips)
     assert any(name in shown for name in XSS_NAMES), shown[:2000]
     # nothing ran, nothing was inserted as an element
