@@ -126,3 +126,28 @@ def test_access_log_to_a_file(_loaded_gpkg: Path, tmp_path: Path, production_ser
     lines = log.read_text(encoding="utf-8").splitlines()
     assert any('"GET /api/collections HTTP/1.1" 200' in line for line in lines), lines
     assert any('"GET /health HTTP/1.1" 200' in line for line in lines)
+
+
+def test_the_process_environment_stays_out_of_requests() -> None:
+    """Granian copies the process environment into every request's environ (as CGI did); the
+    app's entry point takes it out, so no secret of the settings reaches a request."""
+    from webmap.wsgi import without_process_environment
+
+    seen: list[dict[str, object]] = []
+
+    def inner(environ: dict[str, object], start_response: object) -> list[bytes]:
+        seen.append(dict(environ))
+        return [b""]
+
+    process = {"GEO_KISSOS_SECRET_KEY": "do-not-show-0123456789abcdef0123456789",
+               "GEO_KISSOS_DATABASE_URL": "postgresql+psycopg://gk:secret@db/gk", "PATH": "/usr/bin",
+               "HTTP_PROXY": "http://proxy.internal:3128", "PATH_INFO": "/from-the-process"}
+    app = without_process_environment(inner, process)
+    request = {"REQUEST_METHOD": "GET", "PATH_INFO": "/api/", "QUERY_STRING": "", "HTTP_HOST": "127.0.0.1",
+               "wsgi.url_scheme": "http"}
+    app({**process, **request}, lambda *a: None)  # what Granian passes: the process's, then the request's
+    assert seen[-1] == request, "only the request's own keys (PATH_INFO is the request's)"
+    app({**process, **request, "HTTP_PROXY": "sent-by-the-client"}, lambda *a: None)
+    assert seen[-1]["HTTP_PROXY"] == "sent-by-the-client", "a header the client sent is kept"
+    assert "GEO_KISSOS_SECRET_KEY" not in seen[-1] and "PATH" not in seen[-1]
+
