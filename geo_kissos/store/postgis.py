@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -21,7 +22,8 @@ from .base import Store, Writer
 from .migrations import migrate
 
 _BATCH = 2000
-_DATA_VERSION = text("SELECT n FROM gk_data_version WHERE id = 1")
+#: Seconds a data-version connection may stay idle before the server ends it.
+_VERSION_IDLE_S = 60
 
 
 def _where(table: Any, where: dict[str, Any] | None) -> list[Any]:
@@ -130,6 +132,11 @@ class PostgisStore(Store):
             u = u.set(drivername="postgresql+psycopg")
         self.url = u.render_as_string(hide_password=True)
         self.engine = engine or create_engine(u, pool_pre_ping=True)
+        #: libpq address of the data-version connections (:meth:`data_version`)
+        self._conninfo = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._local = threading.local()
+        self._version_lock = threading.Lock()
+        self._version_conns: list[Any] = []
         try:
             with self.engine.begin() as conn:
                 migrate(conn)
@@ -150,10 +157,41 @@ class PostgisStore(Store):
                 conn.execute(text("UPDATE gk_data_version SET n = n + 1 WHERE id = 1"))
 
     def data_version(self) -> int:
-        """The number of committed transactions that changed data: one row read (the map asks it
-        before every request; the import and audit logs, which grow without end, are not scanned)."""
-        with self.engine.connect() as conn:
-            return int(conn.execute(_DATA_VERSION).scalar_one())
+        """The number of committed transactions that changed data.
+
+        Asked by the map before every request, so it is one prepared single-row read on a
+        connection of the calling thread's own (autocommit, outside the pool: no checkout and no
+        pre-ping round trip), ~40 µs of CPU instead of ~250-770 µs through the pool. A connection
+        that broke, or that the server ended after :data:`_VERSION_IDLE_S` quiet seconds, is
+        replaced once.
+        """
+        import psycopg
+
+        for attempt in (0, 1):
+            conn = getattr(self._local, "version_conn", None)
+            try:
+                if conn is None or conn.closed:
+                    conn = psycopg.connect(self._conninfo, autocommit=True)
+                    try:  # the server ends it after a quiet minute (a store never closed holds none)
+                        conn.execute(f"SET idle_session_timeout = '{_VERSION_IDLE_S}s'")
+                    except psycopg.Error:  # PostgreSQL < 14: kept open until closed
+                        pass
+                    self._local.version_conn = conn
+                    with self._version_lock:
+                        self._version_conns = [c for c in self._version_conns if not c.closed] + [conn]
+                row = conn.execute("SELECT n FROM gk_data_version WHERE id = 1", prepare=True).fetchone()
+                return int(row[0])
+            except psycopg.OperationalError as exc:
+                if conn is not None:
+                    conn.close()
+                self._local.version_conn = None
+                if attempt:
+                    raise StoreError(f"cannot read the data version of {self.url}: {exc}") from exc
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def close(self) -> None:
+        with self._version_lock:
+            conns, self._version_conns = self._version_conns, []
+        for conn in conns:
+            conn.close()
         self.engine.dispose()

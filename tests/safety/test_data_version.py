@@ -78,7 +78,10 @@ def test_an_import_is_seen_by_the_next_request_and_list_and_item_agree(served_st
 
 def test_the_postgis_data_version_counts_committed_changes_only(pg_url):
     """The map asks one counter per request (``webmap.cache.store_stamp``): it moves with every
-    committed change, made by this store object or another, and with nothing else."""
+    committed change, made by this store object or another, and with nothing else; a connection
+    of it that the server dropped is replaced."""
+    from sqlalchemy import text
+
     store, other = PostgisStore(pg_url), PostgisStore(pg_url)
     try:
         v = store.data_version()
@@ -93,6 +96,30 @@ def test_the_postgis_data_version_counts_committed_changes_only(pg_url):
         with other.transaction() as w:  # another process's import, as far as this store knows
             w.log_import("population", "y.csv", "e" * 64, 1, 1, None)
         assert store.data_version() == v + 1 == other.data_version()
+        with other.engine.begin() as conn:  # the server ends the reader's connection
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE pid <> pg_backend_pid() AND datname = current_database() "
+                              "AND query LIKE '%gk_data_version%'"))
+        assert store.data_version() == v + 1, "a new connection, the same answer"
     finally:
         store.close()
         other.close()
+
+
+def test_a_quiet_data_version_connection_is_ended_by_the_server(pg_url, monkeypatch):
+    """A store that is never closed keeps no connection for long: the server ends the reader's
+    after a quiet while (``idle_session_timeout``), and the next read opens a new one."""
+    import time
+
+    from geo_kissos.store import postgis
+
+    monkeypatch.setattr(postgis, "_VERSION_IDLE_S", 1)
+    store = PostgisStore(pg_url)
+    try:
+        v = store.data_version()
+        first = store._local.version_conn
+        time.sleep(2.5)
+        assert store.data_version() == v
+        assert store._local.version_conn is not first and first.closed, "replaced after the server ended it"
+    finally:
+        store.close()
