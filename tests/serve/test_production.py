@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -118,13 +119,17 @@ def test_access_log_to_a_file(_loaded_gpkg: Path, tmp_path: Path, production_ser
     start_server, stop_server = production_server
     log = tmp_path / "access.log"
     proc, url = start_server(str(_loaded_gpkg), env={"GEO_KISSOS_ACCESS_LOG": str(log)})
+    want = '"GET /api/collections HTTP/1.1" 200'
     try:
         _get(url + "/api/collections")
+        deadline = time.monotonic() + 30  # a worker writes its line after the answer, in its own time
+        while want not in log.read_text(encoding="utf-8") and time.monotonic() < deadline:
+            time.sleep(0.2)
     finally:
         out = stop_server(proc)
     assert "Granian: 2 worker(s) x 4 thread(s)" in out
     lines = log.read_text(encoding="utf-8").splitlines()
-    assert any('"GET /api/collections HTTP/1.1" 200' in line for line in lines), lines
+    assert any(want in line for line in lines), lines
     assert any('"GET /health HTTP/1.1" 200' in line for line in lines)
 
 
